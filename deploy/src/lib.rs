@@ -1,0 +1,29 @@
+//! # lode-deploy
+//!
+//! Builds the Lode contract suite into deployable artifacts and describes how the
+//! suite is deployed and wired.
+//!
+//! * [`workspace`] finds the contract crates under `contracts/`.
+//! * [`fingerprint`] decides whether a contract's sources changed since its last build.
+//! * [`builder`] turns each crate into `.wasm`, `.json` metadata and a `.contract`
+//!   bundle through the `contract-build` library (no `cargo contract` install needed).
+//! * [`artifact`] loads built artifacts and reads selectors and event topics from
+//!   their metadata.
+//! * [`suite`] is the deployment plan: which contracts, with which constructor
+//!   arguments, in which order. It runs against any chain through the small
+//!   [`suite::Deployer`] port, which the keeper implements for its chain backends.
+//! * [`toolchain`] keeps nested cargo invocations on the pinned toolchain.
+
+pub mod artifact;
+pub mod builder;
+pub mod error;
+pub mod fingerprint;
+pub mod suite;
+pub mod toolchain;
+pub mod workspace;
+
+pub use artifact::{Artifact, ContractMetadata, EventSpec, Selector};
+pub use builder::{BuildEvent, BuildOptions, Builder};
+pub use error::DeployError;
+pub use suite::{AccountId, Deployed, Deployer, Suite, SuiteConfig};
+pub use workspace::{ContractCrate, Workspace};

@@ -1,0 +1,146 @@
+//! The deployment plan: which contracts, with which arguments, wired how.
+//!
+//! The plan talks to a chain only through the [`Deployer`] port, so the same plan
+//! deploys to the keeper's embedded chain in `lode dev` and to a node in
+//! `lode deploy`. Contracts join the plan as their issues land.
+
+use std::collections::BTreeMap;
+
+use scale::Encode;
+use serde::{Deserialize, Serialize};
+
+pub use lode_primitives::AccountId;
+
+use crate::{Artifact, DeployError};
+
+/// What the suite needs from a chain. Errors are the chain's own explanation.
+#[async_trait::async_trait]
+pub trait Deployer: Send + Sync {
+    /// Uploads `wasm` (idempotent) and returns its code hash.
+    async fn upload(&self, contract: &str, wasm: &[u8]) -> Result<[u8; 32], String>;
+    /// Instantiates `code_hash` with SCALE-encoded constructor `input`.
+    async fn instantiate(&self, contract: &str, code_hash: [u8; 32], input: Vec<u8>, salt: Vec<u8>) -> Result<AccountId, String>;
+    /// Calls a message and returns its raw SCALE output.
+    async fn call(&self, contract: &str, address: AccountId, input: Vec<u8>) -> Result<Vec<u8>, String>;
+}
+
+/// Parameters of a suite deployment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SuiteConfig {
+    /// The DAO treasury: receives LODE's genesis allocation.
+    pub treasury: AccountId,
+    /// LODE minted to the treasury at genesis (smallest units).
+    pub genesis_supply: u128,
+    /// LODE's hard supply cap (smallest units).
+    pub supply_cap: u128,
+    /// Salt for instantiation, so the same code can be deployed twice on one chain.
+    pub salt: Vec<u8>,
+}
+
+impl SuiteConfig {
+    /// Defaults for a development chain: 1M LODE to the treasury, capped at 21M.
+    pub fn dev(treasury: AccountId) -> Self {
+        const LODE: u128 = 1_000_000_000_000; // 12 decimals
+        Self { treasury, genesis_supply: 1_000_000 * LODE, supply_cap: 21_000_000 * LODE, salt: b"lode-dev".to_vec() }
+    }
+}
+
+/// One deployed contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeployedContract {
+    /// Short name (`token`).
+    pub name: String,
+    /// Its account.
+    pub address: AccountId,
+    /// The code it runs.
+    #[serde(with = "hex::serde")]
+    pub code_hash: [u8; 32],
+}
+
+/// The result of deploying the suite: a record dapps and keepers load.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deployed {
+    /// Deployed contracts in deployment order.
+    pub contracts: Vec<DeployedContract>,
+}
+
+impl Deployed {
+    /// The address of contract `name`, if deployed.
+    pub fn address(&self, name: &str) -> Option<AccountId> {
+        self.contracts.iter().find(|c| c.name == name).map(|c| c.address)
+    }
+}
+
+/// The suite's contracts, built, with the plan to deploy them.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    artifacts: BTreeMap<String, Artifact>,
+}
+
+/// Contracts in the order they must be deployed (later ones take earlier ones'
+/// addresses as constructor arguments).
+pub const DEPLOY_ORDER: &[&str] = &["token"];
+
+impl Suite {
+    /// A suite over built artifacts; every contract in [`DEPLOY_ORDER`] must be present.
+    pub fn new(artifacts: Vec<Artifact>) -> Result<Self, DeployError> {
+        let artifacts: BTreeMap<_, _> = artifacts.into_iter().map(|a| (a.name.clone(), a)).collect();
+        for name in DEPLOY_ORDER {
+            if !artifacts.contains_key(*name) {
+                return Err(DeployError::Metadata { contract: (*name).into(), reason: "not built; the suite needs it".into() });
+            }
+        }
+        Ok(Self { artifacts })
+    }
+
+    /// The artifact of `name`.
+    pub fn artifact(&self, name: &str) -> Option<&Artifact> {
+        self.artifacts.get(name)
+    }
+
+    /// SCALE input for constructor `label` of `contract`: selector then `args`.
+    pub fn constructor_input(&self, contract: &str, label: &str, args: impl Encode) -> Result<Vec<u8>, DeployError> {
+        Ok(with_selector(self.artifact_or_err(contract)?.metadata.constructor(label)?, args))
+    }
+
+    /// SCALE input for message `label` of `contract`: selector then `args`.
+    pub fn message_input(&self, contract: &str, label: &str, args: impl Encode) -> Result<Vec<u8>, DeployError> {
+        Ok(with_selector(self.artifact_or_err(contract)?.metadata.message(label)?, args))
+    }
+
+    /// Uploads, instantiates and wires every contract.
+    pub async fn deploy(&self, chain: &dyn Deployer, config: &SuiteConfig) -> Result<Deployed, DeployError> {
+        let mut deployed = Deployed::default();
+        let token = self.artifact_or_err("token")?;
+        let input = self.constructor_input("token", "new", (config.treasury.0, config.genesis_supply, config.supply_cap))?;
+        let address = self.instantiate(chain, token, input, &config.salt).await?;
+        deployed.contracts.push(DeployedContract { name: "token".into(), address, code_hash: token.code_hash });
+        Ok(deployed)
+    }
+
+    async fn instantiate(&self, chain: &dyn Deployer, artifact: &Artifact, input: Vec<u8>, salt: &[u8]) -> Result<AccountId, DeployError> {
+        let chain_err = |reason| DeployError::Chain { contract: artifact.name.clone(), reason };
+        let code_hash = chain.upload(&artifact.name, &artifact.wasm).await.map_err(chain_err)?;
+        if code_hash != artifact.code_hash {
+            return Err(DeployError::Chain {
+                contract: artifact.name.clone(),
+                reason: format!(
+                    "chain reports code hash {} but the artifact hashes to {}",
+                    hex::encode(code_hash),
+                    hex::encode(artifact.code_hash)
+                ),
+            });
+        }
+        chain.instantiate(&artifact.name, code_hash, input, salt.to_vec()).await.map_err(chain_err)
+    }
+
+    fn artifact_or_err(&self, name: &str) -> Result<&Artifact, DeployError> {
+        self.artifacts.get(name).ok_or_else(|| DeployError::Metadata { contract: name.into(), reason: "not part of this suite".into() })
+    }
+}
+
+fn with_selector(selector: [u8; 4], args: impl Encode) -> Vec<u8> {
+    let mut input = selector.to_vec();
+    args.encode_to(&mut input);
+    input
+}

@@ -1,0 +1,345 @@
+//! The embedded chain: a real `pallet-contracts` runtime (ink_sandbox's
+//! `DefaultSandbox`) in-process, executing the real contract WASM.
+//!
+//! The runtime is not thread-safe, so one OS thread owns it and everything else
+//! sends it closures over a channel (an actor). That thread also seals blocks on
+//! a timer, like an instant-seal dev node.
+//!
+//! Two traps of the sandbox are handled here:
+//! * `build_block` sets the timestamp in *seconds* from the wall clock; we set it
+//!   again right after, in milliseconds as a node does, from a deterministic clock:
+//!   block `n` has timestamp `genesis_ms + n * block_time_ms`.
+//! * `build_block` resets the event list, so a block's events are collected just
+//!   before sealing it.
+
+use std::sync::{mpsc, Arc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use ink_sandbox::api::prelude::*;
+use ink_sandbox::frame_support::weights::Weight as SbWeight;
+use ink_sandbox::macros::{DefaultSandboxRuntime as Runtime, RuntimeCall, RuntimeEvent};
+use ink_sandbox::pallet_contracts::{self, Determinism, ExecReturnValue, StorageDeposit as SbDeposit};
+use ink_sandbox::{frame_system, pallet_balances, AccountId32, DefaultSandbox, DispatchError, Sandbox};
+use tokio::sync::{broadcast, oneshot};
+
+use super::{
+    AccountId, Balance, Block, BlockInfo, CallOutcome, Chain, ChainError, CodeHash, ContractEvent, Instantiated, StorageDeposit, Uploaded,
+    Weight,
+};
+use crate::keys::Signer;
+
+/// How the embedded chain runs.
+#[derive(Debug, Clone)]
+pub struct EmbeddedConfig {
+    /// Time between blocks; also the timestamp step per block.
+    pub block_time: Duration,
+    /// Seal blocks on a timer (`lode dev`). Off, blocks are sealed only by
+    /// [`EmbeddedChain::seal_blocks`] (tests: fully deterministic).
+    pub auto_seal: bool,
+    /// Timestamp of block 0, in ms since the Unix epoch.
+    pub genesis_ms: u64,
+    /// Accounts funded at start.
+    pub endowed: Vec<(AccountId, Balance)>,
+}
+
+impl EmbeddedConfig {
+    /// Blocks sealed only on request, with a fixed genesis time: for tests.
+    pub fn manual(endowed: Vec<(AccountId, Balance)>) -> Self {
+        Self { block_time: Duration::from_secs(6), auto_seal: false, genesis_ms: 1_700_000_000_000, endowed }
+    }
+}
+
+type Job = Box<dyn FnOnce(&mut Node) + Send>;
+
+/// Handle to the embedded chain. Cheap to share behind an `Arc`; dropping the last
+/// handle stops the chain thread.
+pub struct EmbeddedChain {
+    jobs: mpsc::Sender<Job>,
+    blocks: broadcast::Sender<Arc<Block>>,
+}
+
+impl EmbeddedChain {
+    /// Starts the runtime on its own thread and funds `config.endowed`.
+    pub fn start(config: EmbeddedConfig) -> Result<Self, ChainError> {
+        let (jobs, inbox) = mpsc::channel::<Job>();
+        let (blocks, _) = broadcast::channel(1024);
+        let block_tx = blocks.clone();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        thread::Builder::new()
+            .name("embedded-chain".into())
+            .spawn(move || {
+                let node = Node::new(config, block_tx);
+                match node {
+                    Ok(node) => {
+                        let _ = ready_tx.send(Ok(()));
+                        node.run(inbox);
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                    }
+                }
+            })
+            .map_err(|e| ChainError::Dispatch { what: "starting the embedded chain".into(), detail: e.to_string() })?;
+        ready_rx.recv().map_err(|_| ChainError::Stopped)??;
+        Ok(Self { jobs, blocks })
+    }
+
+    /// Seals `n` blocks now and returns the last one. For tests and tools that
+    /// drive time themselves.
+    pub async fn seal_blocks(&self, n: u32) -> Result<BlockInfo, ChainError> {
+        self.exec(move |node| {
+            for _ in 0..n {
+                node.seal();
+            }
+            node.head
+        })
+        .await
+    }
+
+    /// Mints native currency to `who` (development funding).
+    pub async fn fund(&self, who: AccountId, amount: Balance) -> Result<(), ChainError> {
+        self.exec(move |node| node.fund(who, amount)).await?
+    }
+
+    async fn exec<T: Send + 'static>(&self, f: impl FnOnce(&mut Node) -> T + Send + 'static) -> Result<T, ChainError> {
+        let (tx, rx) = oneshot::channel();
+        self.jobs
+            .send(Box::new(move |node| {
+                let _ = tx.send(f(node));
+            }))
+            .map_err(|_| ChainError::Stopped)?;
+        rx.await.map_err(|_| ChainError::Stopped)
+    }
+}
+
+#[async_trait::async_trait]
+impl Chain for EmbeddedChain {
+    fn backend(&self) -> &'static str {
+        "embedded"
+    }
+
+    async fn head(&self) -> Result<BlockInfo, ChainError> {
+        self.exec(|node| node.head).await
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Arc<Block>> {
+        self.blocks.subscribe()
+    }
+
+    async fn balance(&self, who: AccountId) -> Result<Balance, ChainError> {
+        self.exec(move |node| node.sandbox.free_balance(&to_sb(who))).await
+    }
+
+    async fn transfer(&self, signer: &Signer, to: AccountId, amount: Balance) -> Result<(), ChainError> {
+        let from = to_sb(signer.account_id());
+        self.exec(move |node| {
+            let call =
+                RuntimeCall::Balances(pallet_balances::Call::<Runtime>::transfer_allow_death { dest: to_sb(to).into(), value: amount });
+            node.sandbox
+                .runtime_call(call, Some(from))
+                .map(|_| ())
+                .map_err(|e| ChainError::Dispatch { what: "transfer".into(), detail: describe(&e.error, &[]) })
+        })
+        .await?
+    }
+
+    async fn upload_code(&self, signer: &Signer, wasm: Vec<u8>) -> Result<Uploaded, ChainError> {
+        let origin = to_sb(signer.account_id());
+        self.exec(move |node| {
+            node.sandbox
+                .upload_contract(wasm, origin, None, Determinism::Enforced)
+                .map(|r| Uploaded { code_hash: r.code_hash.0, deposit: r.deposit })
+                .map_err(|e| ChainError::Dispatch { what: "code upload".into(), detail: describe(&e, &[]) })
+        })
+        .await?
+    }
+
+    async fn instantiate(
+        &self,
+        signer: &Signer,
+        code_hash: CodeHash,
+        value: Balance,
+        input: Vec<u8>,
+        salt: Vec<u8>,
+    ) -> Result<Instantiated, ChainError> {
+        let origin = to_sb(signer.account_id());
+        self.exec(move |node| {
+            let before = node.event_count();
+            let gas = DefaultSandbox::default_gas_limit();
+            let res = node.sandbox.instantiate_contract(code_hash.to_vec(), value, input, salt, origin, gas, None);
+            let events = contract_events(res.events.as_deref().unwrap_or_default(), before);
+            let ret =
+                res.result.map_err(|e| ChainError::Dispatch { what: "instantiate".into(), detail: describe(&e, &res.debug_message) })?;
+            let outcome = outcome(ret.result, res.gas_consumed, res.gas_required, res.storage_deposit, events);
+            if outcome.reverted {
+                return Err(ChainError::Reverted { what: "constructor".into(), data: hex::encode(&outcome.data) });
+            }
+            Ok(Instantiated { address: from_sb(&ret.account_id), outcome })
+        })
+        .await?
+    }
+
+    async fn call(&self, signer: &Signer, contract: AccountId, value: Balance, input: Vec<u8>) -> Result<CallOutcome, ChainError> {
+        let origin = signer.account_id();
+        self.exec(move |node| node.call(origin, contract, value, input, false)).await?
+    }
+
+    async fn dry_run(&self, origin: AccountId, contract: AccountId, value: Balance, input: Vec<u8>) -> Result<CallOutcome, ChainError> {
+        self.exec(move |node| node.call(origin, contract, value, input, true)).await?
+    }
+}
+
+/// State owned by the chain thread.
+struct Node {
+    sandbox: DefaultSandbox,
+    config: EmbeddedConfig,
+    head: BlockInfo,
+    blocks: broadcast::Sender<Arc<Block>>,
+}
+
+impl Node {
+    fn new(config: EmbeddedConfig, blocks: broadcast::Sender<Arc<Block>>) -> Result<Self, ChainError> {
+        let sandbox = DefaultSandbox::default();
+        let genesis = BlockInfo { number: 0, hash: [0; 32], parent_hash: [0; 32], timestamp_ms: config.genesis_ms };
+        let mut node = Self { sandbox, config, head: genesis, blocks };
+        // The sandbox starts inside block 1 with a timestamp in seconds; fix it.
+        node.set_timestamp_for(1);
+        for (who, amount) in node.config.endowed.clone() {
+            node.fund(who, amount)?;
+        }
+        Ok(node)
+    }
+
+    fn run(mut self, inbox: mpsc::Receiver<Job>) {
+        let mut next_seal = Instant::now() + self.config.block_time;
+        loop {
+            let wait = if self.config.auto_seal { next_seal.saturating_duration_since(Instant::now()) } else { Duration::from_secs(3600) };
+            match inbox.recv_timeout(wait) {
+                Ok(job) => job(&mut self),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+            if self.config.auto_seal && Instant::now() >= next_seal {
+                self.seal();
+                // If sealing fell behind (a slow call), do not burst to catch up.
+                next_seal = (next_seal + self.config.block_time).max(Instant::now());
+            }
+        }
+    }
+
+    /// Closes the current block, publishes it with its contract events, and opens the next.
+    fn seal(&mut self) {
+        let records = self.sandbox.events();
+        let events = contract_events(&records, 0);
+        let (number, timestamp_ms) = self.sandbox.execute_with(|| {
+            (u64::from(frame_system::Pallet::<Runtime>::block_number()), ink_sandbox::pallet_timestamp::Pallet::<Runtime>::get())
+        });
+        let next = self.sandbox.build_block();
+        let hash = self.sandbox.execute_with(frame_system::Pallet::<Runtime>::parent_hash);
+        self.set_timestamp_for(u64::from(next));
+        let info = BlockInfo { number, hash: hash.0, parent_hash: self.head.hash, timestamp_ms };
+        self.head = info;
+        // No subscribers is fine: nobody is watching yet.
+        let _ = self.blocks.send(Arc::new(Block { info, events }));
+    }
+
+    fn set_timestamp_for(&mut self, number: u64) {
+        let step = u64::try_from(self.config.block_time.as_millis()).unwrap_or(u64::MAX);
+        let ts = self.config.genesis_ms.saturating_add(number.saturating_mul(step));
+        self.sandbox.set_timestamp(ts);
+    }
+
+    fn fund(&mut self, who: AccountId, amount: Balance) -> Result<(), ChainError> {
+        self.sandbox
+            .mint_into(&to_sb(who), amount)
+            .map(|_| ())
+            .map_err(|e| ChainError::Dispatch { what: format!("funding {who}"), detail: describe(&e, &[]) })
+    }
+
+    fn event_count(&mut self) -> usize {
+        self.sandbox.execute_with(|| frame_system::Pallet::<Runtime>::event_count() as usize)
+    }
+
+    fn call(
+        &mut self,
+        origin: AccountId,
+        contract: AccountId,
+        value: Balance,
+        input: Vec<u8>,
+        dry: bool,
+    ) -> Result<CallOutcome, ChainError> {
+        let before = self.event_count();
+        let gas = DefaultSandbox::default_gas_limit();
+        let run =
+            |sb: &mut DefaultSandbox| sb.call_contract(to_sb(contract), value, input, to_sb(origin), gas, None, Determinism::Enforced);
+        let res = if dry { self.sandbox.dry_run(run) } else { run(&mut self.sandbox) };
+        let events = contract_events(res.events.as_deref().unwrap_or_default(), before);
+        let ret =
+            res.result.map_err(|e| ChainError::Dispatch { what: "contract call".into(), detail: describe(&e, &res.debug_message) })?;
+        Ok(outcome(ret, res.gas_consumed, res.gas_required, res.storage_deposit, events))
+    }
+}
+
+type EventRecord = frame_system::EventRecord<RuntimeEvent, ink_sandbox::H256>;
+
+/// `ContractEmitted` events among `records[from..]`.
+fn contract_events(records: &[EventRecord], from: usize) -> Vec<ContractEvent> {
+    records
+        .iter()
+        .skip(from)
+        .filter_map(|rec| match &rec.event {
+            RuntimeEvent::Contracts(pallet_contracts::Event::ContractEmitted { contract, data }) => {
+                Some(ContractEvent { contract: from_sb(contract), topics: rec.topics.iter().map(|t| t.0).collect(), data: data.clone() })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn outcome(
+    ret: ExecReturnValue,
+    consumed: SbWeight,
+    required: SbWeight,
+    deposit: SbDeposit<Balance>,
+    events: Vec<ContractEvent>,
+) -> CallOutcome {
+    CallOutcome {
+        reverted: ret.did_revert(),
+        data: ret.data,
+        weight_consumed: weight(consumed),
+        weight_required: weight(required),
+        storage_deposit: match deposit {
+            SbDeposit::Charge(b) => StorageDeposit::Charge(b),
+            SbDeposit::Refund(b) => StorageDeposit::Refund(b),
+        },
+        events,
+    }
+}
+
+fn weight(w: SbWeight) -> Weight {
+    Weight { ref_time: w.ref_time(), proof_size: w.proof_size() }
+}
+
+/// The runtime's error name (e.g. `ContractTrapped`) plus any contract debug output.
+fn describe(err: &DispatchError, debug: &[u8]) -> String {
+    let name = match err {
+        DispatchError::Module(m) => m.message.map(str::to_owned).unwrap_or_else(|| format!("{m:?}")),
+        other => format!("{other:?}"),
+    };
+    let debug = String::from_utf8_lossy(debug);
+    let debug = debug.trim();
+    if debug.is_empty() {
+        name
+    } else {
+        format!("{name} (contract said: {debug})")
+    }
+}
+
+fn to_sb(id: AccountId) -> AccountId32 {
+    AccountId32::new(id.0)
+}
+
+fn from_sb(id: &AccountId32) -> AccountId {
+    AccountId(*<AccountId32 as AsRef<[u8; 32]>>::as_ref(id))
+}

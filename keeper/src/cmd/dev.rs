@@ -1,0 +1,130 @@
+//! `lode dev`: the whole suite on the embedded chain, no node needed.
+//!
+//! Builds (or reuses) the contracts, starts the embedded chain with funded dev
+//! accounts, deploys the suite, prints the addresses, then one status line per block.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use lode_deploy::{builder, BuildOptions, Builder, Suite, SuiteConfig, Workspace};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::chain::embedded::{EmbeddedChain, EmbeddedConfig};
+use crate::chain::{Block, Chain};
+use crate::events::EventRegistry;
+use crate::keys::{Signer, DEV_ACCOUNTS};
+use crate::shutdown::Shutdown;
+
+/// Options of `lode dev`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DevArgs {
+    /// Stop after this many blocks (default: run until Ctrl-C).
+    #[arg(long)]
+    pub blocks: Option<u64>,
+    /// Milliseconds between blocks.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=600_000))]
+    pub block_time_ms: u64,
+    /// Rebuild contracts even if their sources are unchanged.
+    #[arg(long)]
+    pub rebuild: bool,
+}
+
+/// Dev accounts get this much native currency at start.
+const DEV_ENDOWMENT: u128 = 1_000_000_000_000_000_000;
+
+/// Runs `lode dev` until `--blocks` is reached or `shutdown` fires.
+pub async fn run(args: DevArgs, workspace: PathBuf, mut shutdown: Shutdown) -> Result<()> {
+    let workspace = Workspace::at(workspace)?;
+    let builder = Builder::new(workspace)?;
+    let opts = BuildOptions { force: args.rebuild, quiet: false };
+    let artifacts = tokio::task::spawn_blocking(move || builder.build_all(opts, &mut |e| eprintln!("{}", builder::describe(&e))))
+        .await
+        .context("contract build task panicked")??;
+    let suite = Suite::new(artifacts)?;
+
+    let alice = Signer::dev("alice");
+    let endowed = DEV_ACCOUNTS.iter().map(|n| (Signer::dev(n).account_id(), DEV_ENDOWMENT)).collect();
+    let genesis_ms = u64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis())?;
+    let chain = Arc::new(EmbeddedChain::start(EmbeddedConfig {
+        block_time: Duration::from_millis(args.block_time_ms),
+        auto_seal: true,
+        genesis_ms,
+        endowed,
+    })?);
+    let mut blocks = chain.subscribe();
+    println!("embedded chain started: block time {} ms, dev accounts funded: {}", args.block_time_ms, DEV_ACCOUNTS.join(", "));
+
+    let config = SuiteConfig::dev(Signer::dev("treasury").account_id());
+    let (deployed, registry) = crate::deployer::deploy_suite(chain.as_ref(), &alice, &suite, &config).await?;
+    for c in &deployed.contracts {
+        let size = suite.artifact(&c.name).map(|a| a.wasm.len()).unwrap_or_default();
+        println!("deployed {:<10} at {}  (code 0x{}, {} bytes)", c.name, c.address, hex::encode(c.code_hash), size);
+    }
+
+    let mut seen = 0u64;
+    loop {
+        tokio::select! {
+            _ = shutdown.wait() => {
+                println!("shutting down after {seen} blocks");
+                break;
+            }
+            next = blocks.recv() => match next {
+                Ok(block) => {
+                    println!("{}", status_line(&block, &registry));
+                    seen += 1;
+                    if args.blocks.is_some_and(|n| seen >= n) {
+                        println!("reached {seen} blocks, stopping");
+                        break;
+                    }
+                }
+                Err(RecvError::Lagged(n)) => eprintln!("status output fell {n} blocks behind; skipping them"),
+                Err(RecvError::Closed) => anyhow::bail!("the embedded chain stopped unexpectedly"),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `#12 0x1a2b3c4d… 14:03:07.000 UTC  events: token.Transfer×2`
+pub fn status_line(block: &Block, registry: &EventRegistry) -> String {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for ev in &block.events {
+        let name = registry.name(ev).to_string();
+        match counts.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, c)) => *c += 1,
+            None => counts.push((name, 1)),
+        }
+    }
+    let events = if counts.is_empty() {
+        "none".to_owned()
+    } else {
+        counts.iter().map(|(n, c)| if *c == 1 { n.clone() } else { format!("{n}×{c}") }).collect::<Vec<_>>().join(", ")
+    };
+    format!("#{:<6} 0x{}…  {}  events: {events}", block.info.number, hex::encode(&block.info.hash[..4]), clock(block.info.timestamp_ms))
+}
+
+/// `HH:MM:SS.mmm UTC` of a millisecond timestamp.
+fn clock(ms: u64) -> String {
+    let secs = ms / 1000;
+    format!("{:02}:{:02}:{:02}.{:03} UTC", (secs / 3600) % 24, (secs / 60) % 60, secs % 60, ms % 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::{BlockInfo, ContractEvent};
+
+    #[test]
+    fn status_line_counts_events_by_name() {
+        let info = BlockInfo { number: 7, hash: [0xab; 32], parent_hash: [0; 32], timestamp_ms: 3_723_004 };
+        let ev = ContractEvent { contract: [1; 32].into(), topics: vec![], data: vec![] };
+        let block = Block { info, events: vec![ev.clone(), ev] };
+        let line = status_line(&block, &EventRegistry::default());
+        assert!(line.starts_with("#7 "), "{line}");
+        assert!(line.contains("0xabababab…"), "{line}");
+        assert!(line.contains("01:02:03.004 UTC"), "{line}");
+        assert!(line.contains(".unknown×2"), "{line}");
+    }
+}

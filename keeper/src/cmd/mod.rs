@@ -1,0 +1,3 @@
+//! The `lode` binary's subcommands, one file each.
+
+pub mod dev;

@@ -1,0 +1,56 @@
+//! Runs lode-deploy's suite plan against any [`Chain`].
+
+use lode_deploy::{Deployed, Deployer, Suite, SuiteConfig};
+
+use crate::chain::{AccountId, Chain};
+use crate::events::EventRegistry;
+use crate::keys::Signer;
+
+/// The deploy library's port, served by a chain backend and a signer.
+pub struct ChainDeployer<'a> {
+    chain: &'a dyn Chain,
+    signer: &'a Signer,
+}
+
+impl<'a> ChainDeployer<'a> {
+    /// Deploys as `signer` on `chain`.
+    pub fn new(chain: &'a dyn Chain, signer: &'a Signer) -> Self {
+        Self { chain, signer }
+    }
+}
+
+#[async_trait::async_trait]
+impl Deployer for ChainDeployer<'_> {
+    async fn upload(&self, _contract: &str, wasm: &[u8]) -> Result<[u8; 32], String> {
+        self.chain.upload_code(self.signer, wasm.to_vec()).await.map(|u| u.code_hash).map_err(|e| e.to_string())
+    }
+
+    async fn instantiate(&self, _contract: &str, code_hash: [u8; 32], input: Vec<u8>, salt: Vec<u8>) -> Result<AccountId, String> {
+        self.chain.instantiate(self.signer, code_hash, 0, input, salt).await.map(|i| i.address).map_err(|e| e.to_string())
+    }
+
+    async fn call(&self, _contract: &str, address: AccountId, input: Vec<u8>) -> Result<Vec<u8>, String> {
+        let outcome = self.chain.call(self.signer, address, 0, input).await.map_err(|e| e.to_string())?;
+        if outcome.reverted {
+            return Err(format!("call reverted with 0x{}", hex::encode(&outcome.data)));
+        }
+        Ok(outcome.data)
+    }
+}
+
+/// Deploys the suite and returns the record plus an event registry for it.
+pub async fn deploy_suite(
+    chain: &dyn Chain,
+    signer: &Signer,
+    suite: &Suite,
+    config: &SuiteConfig,
+) -> Result<(Deployed, EventRegistry), lode_deploy::DeployError> {
+    let deployed = suite.deploy(&ChainDeployer::new(chain, signer), config).await?;
+    let mut registry = EventRegistry::default();
+    for c in &deployed.contracts {
+        if let Some(artifact) = suite.artifact(&c.name) {
+            registry.register(&c.name, c.address, artifact.metadata.clone());
+        }
+    }
+    Ok((deployed, registry))
+}

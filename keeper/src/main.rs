@@ -1,0 +1,62 @@
+//! `lode`: the Lode keeper.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use lode_keeper::{cmd, shutdown};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "lode", version, about = "The Lode keeper: mines, watches, settles and alerts on Substrate contract chains")]
+struct Cli {
+    /// Repository root holding `contracts/` (default: found from the current
+    /// directory, else the checkout this binary was built from).
+    #[arg(long, global = true, env = "LODE_WORKSPACE")]
+    workspace: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the whole suite on the embedded chain: build, deploy, follow blocks.
+    Dev(cmd::dev::DevArgs),
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+
+    let workspace = find_workspace(cli.workspace)?;
+    // Before any thread exists: see lode_deploy::toolchain.
+    lode_deploy::toolchain::pin_for_child_processes(&workspace)?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let (trigger, shutdown) = shutdown::channel();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("Ctrl-C received, stopping");
+                trigger.fire();
+            }
+        });
+        match cli.command {
+            Command::Dev(args) => cmd::dev::run(args, workspace, shutdown).await,
+        }
+    })
+}
+
+fn find_workspace(explicit: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(dir) = explicit {
+        return Ok(lode_deploy::Workspace::discover(&dir)?.root);
+    }
+    let cwd = std::env::current_dir()?;
+    match lode_deploy::Workspace::discover(&cwd) {
+        Ok(ws) => Ok(ws.root),
+        Err(_) => Ok(lode_deploy::Workspace::discover(std::path::Path::new(env!("CARGO_MANIFEST_DIR")))?.root),
+    }
+}

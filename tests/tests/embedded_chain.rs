@@ -1,0 +1,157 @@
+//! The embedded chain running the real token WASM: deployment, calls, dry runs,
+//! blocks, timestamps and events.
+
+use lode_keeper::chain::{Chain, ChainError, StorageDeposit};
+use lode_primitives::AccountId;
+use lode_tests::{Harness, ENDOWMENT};
+use scale::Decode;
+
+/// PSP22's `Transfer` event as ink! 5 encodes it (all fields, topics included).
+#[derive(Debug, Decode, PartialEq)]
+struct Transfer {
+    from: Option<[u8; 32]>,
+    to: Option<[u8; 32]>,
+    value: u128,
+}
+
+/// PSP22's standard error, in the standard variant order.
+#[derive(Debug, Decode, PartialEq)]
+enum PSP22Error {
+    Custom(String),
+    InsufficientBalance,
+    InsufficientAllowance,
+    ZeroRecipientAddress,
+    ZeroSenderAddress,
+    SafeTransferCheckFailed(String),
+}
+
+#[tokio::test]
+async fn suite_deploys_and_genesis_allocation_is_readable() {
+    let h = Harness::new().await;
+    let token = h.address("token");
+    assert_ne!(token, AccountId::default());
+    let treasury_balance: u128 = h.read("token", "PSP22::balance_of", h.treasury.account_id().0).await.unwrap();
+    assert_eq!(treasury_balance, h.config.genesis_supply);
+    let supply: u128 = h.read("token", "PSP22::total_supply", ()).await.unwrap();
+    assert_eq!(supply, h.config.genesis_supply);
+    let symbol: Option<String> = h.read("token", "PSP22Metadata::token_symbol", ()).await.unwrap();
+    assert_eq!(symbol.as_deref(), Some("LODE"));
+}
+
+#[tokio::test]
+async fn transfer_lands_in_the_next_block_with_its_event_and_a_millisecond_timestamp() {
+    let h = Harness::new().await;
+    let mut blocks = h.chain.subscribe();
+    let input = h.input("token", "PSP22::transfer", (h.bob.account_id().0, 250u128, Vec::<u8>::new()));
+    let out = h.chain.call(&h.treasury, h.address("token"), 0, input).await.unwrap();
+    assert!(!out.reverted);
+    out.decode::<Result<(), PSP22Error>>().unwrap().unwrap();
+    assert!(out.weight_consumed.ref_time > 0, "a real WASM call costs weight");
+    assert!(matches!(out.storage_deposit, StorageDeposit::Charge(d) if d > 0), "bob's new balance entry costs a deposit");
+    assert_eq!(out.events.len(), 1);
+
+    let head = h.chain.seal_blocks(1).await.unwrap();
+    let block = blocks.recv().await.unwrap();
+    assert_eq!(block.info, head);
+    assert_eq!(block.events.len(), 1, "exactly the transfer's event");
+    let ev = &block.events[0];
+    assert_eq!(ev, &out.events[0], "the call's event is in the sealed block");
+    assert!(h.registry.is(ev, "token", "Transfer"), "{}", h.registry.name(ev));
+    let decoded = Transfer::decode(&mut &ev.data[..]).unwrap();
+    assert_eq!(decoded, Transfer { from: Some(h.treasury.account_id().0), to: Some(h.bob.account_id().0), value: 250 });
+
+    // Deterministic clock: block n is stamped genesis + n * 6 s, in milliseconds.
+    let genesis_ms = 1_700_000_000_000u64;
+    assert_eq!(block.info.timestamp_ms, genesis_ms + block.info.number * 6_000);
+    let bob_balance: u128 = h.read("token", "PSP22::balance_of", h.bob.account_id().0).await.unwrap();
+    assert_eq!(bob_balance, 250);
+}
+
+#[tokio::test]
+async fn blocks_chain_by_parent_hash_and_advance_time() {
+    let h = Harness::new().await;
+    let mut blocks = h.chain.subscribe();
+    h.chain.seal_blocks(3).await.unwrap();
+    let (a, b, c) = (blocks.recv().await.unwrap(), blocks.recv().await.unwrap(), blocks.recv().await.unwrap());
+    assert_eq!(b.info.number, a.info.number + 1);
+    assert_eq!(b.info.parent_hash, a.info.hash);
+    assert_eq!(c.info.parent_hash, b.info.hash);
+    assert_ne!(a.info.hash, b.info.hash);
+    assert_eq!(c.info.timestamp_ms - b.info.timestamp_ms, 6_000);
+    assert!(c.events.is_empty(), "an empty block has no events");
+}
+
+#[tokio::test]
+async fn dry_run_reports_weight_and_deposit_but_changes_nothing() {
+    let h = Harness::new().await;
+    let input = h.input("token", "PSP22::transfer", (h.bob.account_id().0, 1_000u128, Vec::<u8>::new()));
+    let dry = h.chain.dry_run(h.treasury.account_id(), h.address("token"), 0, input).await.unwrap();
+    assert!(!dry.reverted);
+    assert!(dry.weight_required.ref_time >= dry.weight_consumed.ref_time);
+    assert!(matches!(dry.storage_deposit, StorageDeposit::Charge(d) if d > 0));
+    assert_eq!(dry.events.len(), 1, "a dry run still reports the events it would emit");
+    let bob_balance: u128 = h.read("token", "PSP22::balance_of", h.bob.account_id().0).await.unwrap();
+    assert_eq!(bob_balance, 0, "dry run must not change state");
+    let mut blocks = h.chain.subscribe();
+    h.chain.seal_blocks(1).await.unwrap();
+    assert!(blocks.recv().await.unwrap().events.is_empty(), "dry-run events never reach a block");
+}
+
+#[tokio::test]
+async fn a_failing_message_reverts_with_its_typed_error_and_changes_nothing() {
+    let h = Harness::new().await;
+    let input = h.input("token", "PSP22::transfer", (h.treasury.account_id().0, 1u128, Vec::<u8>::new()));
+    let out = h.chain.call(&h.bob, h.address("token"), 0, input).await.unwrap();
+    assert!(out.reverted);
+    assert!(out.events.is_empty());
+    assert_eq!(out.decode::<Result<(), PSP22Error>>().unwrap(), Err(PSP22Error::InsufficientBalance));
+    let supply: u128 = h.read("token", "PSP22::total_supply", ()).await.unwrap();
+    assert_eq!(supply, h.config.genesis_supply);
+}
+
+#[tokio::test]
+async fn malformed_call_input_is_a_clear_error() {
+    let h = Harness::new().await;
+    // An unknown selector: ink! answers with LangError::CouldNotReadInput.
+    let out = h.chain.dry_run(h.bob.account_id(), h.address("token"), 0, vec![0xde, 0xad, 0xbe, 0xef]).await.unwrap();
+    let err = out.decode::<u128>().unwrap_err();
+    assert!(err.to_string().contains("wrong selector or malformed arguments"), "{err}");
+    // Calling an account that is not a contract is rejected by the runtime.
+    let err = h.chain.dry_run(h.bob.account_id(), h.bob.account_id(), 0, vec![0; 4]).await.unwrap_err();
+    assert!(matches!(&err, ChainError::Dispatch { detail, .. } if detail.contains("ContractNotFound")), "{err}");
+}
+
+#[tokio::test]
+async fn dev_accounts_are_funded_and_native_transfers_work() {
+    let h = Harness::new().await;
+    assert_eq!(h.chain.balance(h.bob.account_id()).await.unwrap(), ENDOWMENT);
+    let carol = lode_keeper::keys::Signer::dev("carol").account_id();
+    h.chain.transfer(&h.bob, carol, 5_000).await.unwrap();
+    assert_eq!(h.chain.balance(carol).await.unwrap(), 5_000);
+    let err = h.chain.transfer(&lode_keeper::keys::Signer::dev("nobody"), carol, 1).await.unwrap_err();
+    assert!(matches!(err, ChainError::Dispatch { .. }), "an unfunded account cannot pay: {err}");
+    h.chain.fund(carol, 1).await.unwrap();
+    assert_eq!(h.chain.balance(carol).await.unwrap(), 5_001);
+}
+
+#[tokio::test]
+async fn re_uploading_the_same_code_is_not_an_error() {
+    let h = Harness::new().await;
+    let wasm = h.suite.artifact("token").unwrap().wasm.clone();
+    let up = h.chain.upload_code(&h.alice, wasm).await.unwrap();
+    assert_eq!(up.code_hash, h.suite.artifact("token").unwrap().code_hash);
+    assert_eq!(up.deposit, 0);
+}
+
+#[tokio::test]
+async fn only_the_admin_can_upgrade() {
+    let h = Harness::new().await;
+    let code_hash = h.suite.artifact("token").unwrap().code_hash;
+    let input = h.input("token", "upgrade", code_hash);
+    let out = h.chain.call(&h.bob, h.address("token"), 0, input.clone()).await.unwrap();
+    assert!(out.reverted, "bob is not the admin");
+    let out = h.chain.call(&h.alice, h.address("token"), 0, input).await.unwrap();
+    assert!(!out.reverted, "alice deployed the token and holds the admin role");
+    let version: u32 = h.read("token", "code_version", ()).await.unwrap();
+    assert_eq!(version, 1);
+}
