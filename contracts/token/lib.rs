@@ -311,6 +311,24 @@ mod token {
             self.env().emit_event(Approval { owner, spender, amount });
         }
 
+        /// Applies `apply(current, delta)` to the caller's allowance for `spender`;
+        /// `on_fail()` when it over- or underflows. Self-allowances and zero deltas are no-ops.
+        fn change_allowance(
+            &mut self,
+            spender: AccountId,
+            delta: u128,
+            apply: fn(u128, u128) -> Option<u128>,
+            on_fail: fn() -> PSP22Error,
+        ) -> Result<(), PSP22Error> {
+            let owner = self.env().caller();
+            if owner == spender || delta == 0 {
+                return Ok(());
+            }
+            let amount = apply(self.allowance_inner(owner, spender), delta).ok_or_else(on_fail)?;
+            self.set_allowance(owner, spender, amount);
+            Ok(())
+        }
+
         fn balance_of_inner(&self, owner: AccountId) -> u128 {
             self.balances.get(owner).unwrap_or_default()
         }
@@ -365,27 +383,12 @@ mod token {
 
         #[ink(message)]
         fn increase_allowance(&mut self, spender: AccountId, delta_value: u128) -> Result<(), PSP22Error> {
-            let owner = self.env().caller();
-            if owner == spender || delta_value == 0 {
-                return Ok(());
-            }
-            let amount = self
-                .allowance_inner(owner, spender)
-                .checked_add(delta_value)
-                .ok_or(PSP22Error::Custom(String::from("allowance overflow")))?;
-            self.set_allowance(owner, spender, amount);
-            Ok(())
+            self.change_allowance(spender, delta_value, u128::checked_add, || PSP22Error::Custom(String::from("allowance overflow")))
         }
 
         #[ink(message)]
         fn decrease_allowance(&mut self, spender: AccountId, delta_value: u128) -> Result<(), PSP22Error> {
-            let owner = self.env().caller();
-            if owner == spender || delta_value == 0 {
-                return Ok(());
-            }
-            let amount = self.allowance_inner(owner, spender).checked_sub(delta_value).ok_or(PSP22Error::InsufficientAllowance)?;
-            self.set_allowance(owner, spender, amount);
-            Ok(())
+            self.change_allowance(spender, delta_value, u128::checked_sub, || PSP22Error::InsufficientAllowance)
         }
     }
 

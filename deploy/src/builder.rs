@@ -231,9 +231,3 @@ pub fn describe(event: &BuildEvent) -> String {
         }
     }
 }
-
-/// The repository root as seen from a crate inside it at compile time; lets tests
-/// and the dev command find the contracts without being told.
-pub fn default_workspace_start() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}

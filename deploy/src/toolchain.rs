@@ -42,7 +42,8 @@ mod tests {
 
     #[test]
     fn reads_the_repository_pin() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let cwd = std::env::current_dir().unwrap(); // cargo runs unit tests in the package dir
+        let root = cwd.parent().unwrap();
         assert_eq!(pinned_channel(root).unwrap(), "1.86.0");
     }
 

@@ -10,8 +10,7 @@ use tracing_subscriber::EnvFilter;
 #[derive(Parser)]
 #[command(name = "lode", version, about = "The Lode keeper: mines, watches, settles and alerts on Substrate contract chains")]
 struct Cli {
-    /// Repository root holding `contracts/` (default: found from the current
-    /// directory, else the checkout this binary was built from).
+    /// Repository root holding `contracts/` (default: found from the current directory).
     #[arg(long, global = true, env = "LODE_WORKSPACE")]
     workspace: Option<PathBuf>,
     #[command(subcommand)]
@@ -51,12 +50,9 @@ fn main() -> Result<()> {
 }
 
 fn find_workspace(explicit: Option<PathBuf>) -> Result<PathBuf> {
-    if let Some(dir) = explicit {
-        return Ok(lode_deploy::Workspace::discover(&dir)?.root);
-    }
-    let cwd = std::env::current_dir()?;
-    match lode_deploy::Workspace::discover(&cwd) {
-        Ok(ws) => Ok(ws.root),
-        Err(_) => Ok(lode_deploy::Workspace::discover(std::path::Path::new(env!("CARGO_MANIFEST_DIR")))?.root),
-    }
+    let start = match explicit {
+        Some(dir) => dir,
+        None => std::env::current_dir()?,
+    };
+    Ok(lode_deploy::Workspace::discover(&start)?.root)
 }

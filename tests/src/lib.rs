@@ -17,12 +17,21 @@ pub const ENDOWMENT: u128 = 1_000_000_000_000_000_000;
 pub fn artifacts() -> &'static [Artifact] {
     static BUILT: OnceLock<Vec<Artifact>> = OnceLock::new();
     BUILT.get_or_init(|| {
-        let ws = Workspace::discover(builder::default_workspace_start()).expect("repository");
+        let ws = repository();
         let builder = Builder::new(ws).expect("builder");
         builder
             .build_all(BuildOptions { force: false, quiet: true }, &mut |e| eprintln!("{}", builder::describe(&e)))
             .expect("contracts build")
     })
+}
+
+/// The repository under test, found from the current directory (cargo runs tests
+/// in the package's directory). Never from a compile-time path: with a target
+/// directory shared between checkouts, cargo may reuse a crate compiled in another
+/// checkout, and its `env!("CARGO_MANIFEST_DIR")` would point there.
+pub fn repository() -> Workspace {
+    let cwd = std::env::current_dir().expect("current directory");
+    Workspace::discover(&cwd).expect("tests run inside the repository")
 }
 
 /// A fresh embedded chain (blocks sealed on demand) with the suite deployed.

@@ -4,6 +4,7 @@
 use lode_keeper::chain::{Chain, ChainError, StorageDeposit};
 use lode_primitives::AccountId;
 use lode_tests::{Harness, ENDOWMENT};
+use lode_token::PSP22Error;
 use scale::Decode;
 
 /// PSP22's `Transfer` event as ink! 5 encodes it (all fields, topics included).
@@ -12,17 +13,6 @@ struct Transfer {
     from: Option<[u8; 32]>,
     to: Option<[u8; 32]>,
     value: u128,
-}
-
-/// PSP22's standard error, in the standard variant order.
-#[derive(Debug, Decode, PartialEq)]
-enum PSP22Error {
-    Custom(String),
-    InsufficientBalance,
-    InsufficientAllowance,
-    ZeroRecipientAddress,
-    ZeroSenderAddress,
-    SafeTransferCheckFailed(String),
 }
 
 #[tokio::test]

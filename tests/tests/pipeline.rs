@@ -1,12 +1,12 @@
 //! The contract pipeline: real release builds, artifacts, and no rebuild of
 //! unchanged sources.
 
-use lode_deploy::{builder, BuildEvent, BuildOptions, Builder, Workspace};
+use lode_deploy::{BuildEvent, BuildOptions, Builder};
 
 #[test]
 fn every_contract_builds_to_wasm_metadata_and_bundle() {
     let artifacts = lode_tests::artifacts();
-    let ws = Workspace::discover(builder::default_workspace_start()).unwrap();
+    let ws = lode_tests::repository();
     assert_eq!(artifacts.len(), ws.contracts.len());
     for a in artifacts {
         assert_eq!(&a.wasm[..4], b"\0asm", "{} is WASM", a.name);
@@ -20,7 +20,7 @@ fn every_contract_builds_to_wasm_metadata_and_bundle() {
 #[test]
 fn unchanged_sources_are_not_rebuilt() {
     lode_tests::artifacts(); // make sure a build exists
-    let ws = Workspace::discover(builder::default_workspace_start()).unwrap();
+    let ws = lode_tests::repository();
     let builder = Builder::new(ws).unwrap();
     let mut events = Vec::new();
     builder.build_all(BuildOptions { force: false, quiet: true }, &mut |e| events.push(e)).unwrap();
