@@ -4,7 +4,7 @@
 //! opcodes that `pallet-contracts` rejects (see `docs/decisions/001-rust-1.86.md`).
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use contract_build::{BuildArtifacts, BuildMode, ExecuteArgs, ManifestPath, Verbosity};
