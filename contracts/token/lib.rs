@@ -5,8 +5,15 @@
 //! traits with their standard selectors (`blake2b("PSP22::transfer")[..4]` and so
 //! on), so wallets and dapps that know PSP22 work with it unchanged.
 //!
+//! ## Proof-of-work minting (ERC-918 style)
+//! Supply is created only by [`Token::mine`]: a nonce such that
+//! `keccak256(challenge ‖ beneficiary ‖ nonce) ≤ target` mints the current reward
+//! to `beneficiary`. The rules (preimage layout, challenge rotation, retargeting,
+//! halving) live in `lode_primitives::pow`, shared with the keeper's miner, and
+//! are specified in `docs/contracts/token.md`.
+//!
 //! ## Invariant
-//! `total_supply == Σ balances`. Every path that moves tokens goes through
+//! `total_supply == Σ balances ≤ supply_cap`. Every path that moves tokens goes through
 //! [`Token::move_tokens`] or [`Token::mint_to`], which keep it.
 //!
 //! ## Roles and upgrades
@@ -23,6 +30,55 @@
 
 pub use self::psp22_error::PSP22Error;
 pub use self::token::{Error, Token};
+
+/// Mining parameters. Only the admin (the governor's role) changes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub struct MiningParams {
+    /// Mints per epoch; the target is retargeted after each epoch. At least 1.
+    pub epoch_length: u32,
+    /// Wanted time between mints, in milliseconds. At least 1, and
+    /// `target_interval_ms × epoch_length` must fit in a `u64`.
+    pub target_interval_ms: u64,
+    /// Mints between reward halvings. At least 1.
+    pub halving_interval: u64,
+    /// Reward of the first mint, in the token's smallest units.
+    pub initial_reward: u128,
+    /// The easiest target ever allowed (big-endian). Not zero.
+    pub max_target: [u8; 32],
+}
+
+impl MiningParams {
+    /// Expected duration of one epoch, if the parameters are valid.
+    pub fn expected_epoch_ms(&self) -> Option<u64> {
+        if self.epoch_length == 0 || self.target_interval_ms == 0 || self.halving_interval == 0 || self.max_target == [0u8; 32] {
+            return None;
+        }
+        self.target_interval_ms.checked_mul(u64::from(self.epoch_length))
+    }
+}
+
+/// Everything a miner needs, as returned by `mining_state()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub struct MiningState {
+    /// The challenge a solution must be for.
+    pub challenge: [u8; 32],
+    /// A digest must be `≤ target` (big-endian).
+    pub target: [u8; 32],
+    /// Reward of the next mint: the halving schedule, capped by what the supply cap leaves.
+    pub reward: u128,
+    /// Current epoch, counted from 0.
+    pub epoch: u32,
+    /// Mints so far.
+    pub mint_count: u64,
+    /// Block timestamp (ms) at which the current epoch began.
+    pub epoch_started_ms: u64,
+    /// Block timestamp (ms) of the last retarget (deployment time before the first).
+    pub last_retarget_ms: u64,
+}
 
 /// Kept apart so one lint allowance covers only derive output: for enum variants
 /// that carry data, parity-scale-codec's derive emits `index as u8` with the
@@ -57,7 +113,9 @@ mod token {
     use ink::prelude::{string::String, vec::Vec};
     use ink::storage::{traits::ManualKey, Mapping};
 
-    use super::PSP22Error;
+    use super::{MiningParams, MiningState, PSP22Error};
+    use ink::env::hash::Keccak256;
+    use lode_primitives::pow;
 
     /// Version of this contract's code, bumped on every behavioural change so that
     /// dapps and the governor can tell which code a contract runs after an upgrade.
@@ -75,6 +133,20 @@ mod token {
         UnknownCodeHash,
         /// The genesis allocation exceeds the supply cap.
         GenesisExceedsCap,
+        /// The solution is for a challenge that is no longer current (someone mined
+        /// first, or this exact solution was already used). Fetch `mining_state()`
+        /// and mine the new challenge.
+        StaleChallenge,
+        /// `keccak256(challenge ‖ beneficiary ‖ nonce)` is above the target.
+        InvalidSolution,
+        /// The supply cap is reached; nothing more can be mined.
+        SupplyCapReached,
+        /// The reward has halved to zero; nothing more can be mined.
+        MiningEnded,
+        /// Mining parameters or the initial target are out of range (see `MiningParams`).
+        InvalidParams,
+        /// A counter would overflow.
+        Overflow,
     }
 
     /// The standard PSP22 trait. Selectors are `blake2b("PSP22::<message>")[..4]`.
@@ -165,6 +237,36 @@ mod token {
         pub new: AccountId,
     }
 
+    /// A proof-of-work solution minted `reward` to `beneficiary`.
+    #[ink(event)]
+    pub struct Mined {
+        /// Who received the reward.
+        #[ink(topic)]
+        pub beneficiary: AccountId,
+        /// Amount minted.
+        pub reward: u128,
+        /// The solution's digest; the next challenge is `keccak256(previous ‖ digest)`.
+        pub digest: [u8; 32],
+        /// Epoch the mint happened in.
+        pub epoch: u32,
+    }
+
+    /// The target moved at the end of an epoch.
+    #[ink(event)]
+    pub struct Retargeted {
+        /// Target before.
+        pub old: [u8; 32],
+        /// Target after.
+        pub new: [u8; 32],
+    }
+
+    /// The admin changed the mining parameters.
+    #[ink(event)]
+    pub struct MiningParamsChanged {
+        /// The parameters now in force.
+        pub params: MiningParams,
+    }
+
     /// The contract's code was replaced through `upgrade`.
     #[ink(event)]
     pub struct Upgraded {
@@ -187,6 +289,10 @@ mod token {
         allowances: Mapping<(AccountId, AccountId), u128, ManualKey<0x4c4f_0002>>,
         /// Hard cap on `total_supply`.
         supply_cap: u128,
+        /// Mining parameters (admin-set).
+        params: MiningParams,
+        /// Current puzzle and schedule position.
+        mining: MiningState,
     }
 
     /// Token name reported by `PSP22Metadata`.
@@ -198,21 +304,107 @@ mod token {
 
     impl Token {
         /// Creates the token with `genesis_supply` minted to `treasury` (the DAO
-        /// treasury). The caller becomes admin until it hands the role over.
+        /// treasury) and mining open at `initial_target`. The caller becomes admin
+        /// until it hands the role over.
         #[ink(constructor)]
-        pub fn new(treasury: AccountId, genesis_supply: u128, supply_cap: u128) -> Result<Self, Error> {
+        pub fn new(
+            treasury: AccountId,
+            genesis_supply: u128,
+            supply_cap: u128,
+            params: MiningParams,
+            initial_target: [u8; 32],
+        ) -> Result<Self, Error> {
             if genesis_supply > supply_cap {
                 return Err(Error::GenesisExceedsCap);
             }
+            if params.expected_epoch_ms().is_none() || initial_target == [0u8; 32] || initial_target > params.max_target {
+                return Err(Error::InvalidParams);
+            }
+            let now = Self::env().block_timestamp();
+            let genesis = pow::genesis_preimage(Self::env().account_id().as_ref());
             let mut token = Self {
                 admin: Self::env().caller(),
                 total_supply: 0,
                 balances: Mapping::default(),
                 allowances: Mapping::default(),
                 supply_cap,
+                params,
+                mining: MiningState {
+                    challenge: Self::env().hash_bytes::<Keccak256>(&genesis),
+                    target: initial_target,
+                    reward: 0,
+                    epoch: 0,
+                    mint_count: 0,
+                    epoch_started_ms: now,
+                    last_retarget_ms: now,
+                },
             };
             token.mint_to(treasury, genesis_supply).map_err(|_| Error::GenesisExceedsCap)?;
+            token.refresh_reward();
             Ok(token)
+        }
+
+        /// Submits a proof-of-work solution: if `keccak256(challenge ‖ beneficiary ‖
+        /// nonce) ≤ target`, mints the current reward to `beneficiary` (which may be
+        /// a contract, such as the splitter), rotates the challenge and, at the end
+        /// of an epoch, retargets. Returns the amount minted.
+        ///
+        /// Anyone may submit; the beneficiary is bound into the hash, so copying
+        /// someone else's nonce gains nothing.
+        #[ink(message)]
+        pub fn mine(&mut self, challenge: [u8; 32], nonce: [u8; 32], beneficiary: AccountId) -> Result<u128, Error> {
+            let state = self.mining;
+            if challenge != state.challenge {
+                return Err(Error::StaleChallenge);
+            }
+            if state.reward == 0 {
+                return Err(if self.total_supply >= self.supply_cap { Error::SupplyCapReached } else { Error::MiningEnded });
+            }
+            let digest = self.env().hash_bytes::<Keccak256>(&pow::preimage(&challenge, beneficiary.as_ref(), &nonce));
+            if !pow::meets_target(&digest, &state.target) {
+                return Err(Error::InvalidSolution);
+            }
+            self.mint_to(beneficiary, state.reward).map_err(|_| Error::SupplyCapReached)?;
+            self.mining.challenge = self.env().hash_bytes::<Keccak256>(&pow::rotation_preimage(&challenge, &digest));
+            self.mining.mint_count = state.mint_count.checked_add(1).ok_or(Error::Overflow)?;
+            self.env().emit_event(Mined { beneficiary, reward: state.reward, digest, epoch: state.epoch });
+            if self.mining.mint_count.checked_rem(u64::from(self.params.epoch_length)) == Some(0) {
+                self.retarget()?;
+            }
+            self.refresh_reward();
+            Ok(state.reward)
+        }
+
+        /// The puzzle and schedule position: what a miner needs.
+        #[ink(message)]
+        pub fn mining_state(&self) -> MiningState {
+            self.mining
+        }
+
+        /// The mining parameters in force.
+        #[ink(message)]
+        pub fn mining_params(&self) -> MiningParams {
+            self.params
+        }
+
+        /// Replaces the mining parameters. Admin only. The current target is pulled
+        /// down to the new `max_target` if it exceeds it; the reward follows the new
+        /// schedule from the current mint count.
+        #[ink(message)]
+        pub fn set_mining_params(&mut self, params: MiningParams) -> Result<(), Error> {
+            self.ensure_admin()?;
+            if params.expected_epoch_ms().is_none() {
+                return Err(Error::InvalidParams);
+            }
+            self.params = params;
+            if self.mining.target > params.max_target {
+                let old = self.mining.target;
+                self.mining.target = params.max_target;
+                self.env().emit_event(Retargeted { old, new: params.max_target });
+            }
+            self.refresh_reward();
+            self.env().emit_event(MiningParamsChanged { params });
+            Ok(())
         }
 
         /// The account holding the governor role.
@@ -253,6 +445,28 @@ mod token {
             self.env().set_code_hash(&code_hash).map_err(|_| Error::UnknownCodeHash)?;
             self.env().emit_event(Upgraded { old, new: code_hash });
             Ok(())
+        }
+
+        /// Ends the epoch: rescales the target by how long the epoch took.
+        fn retarget(&mut self) -> Result<(), Error> {
+            let now = self.env().block_timestamp();
+            let expected = self.params.expected_epoch_ms().ok_or(Error::InvalidParams)?;
+            let actual = now.saturating_sub(self.mining.epoch_started_ms);
+            let old = self.mining.target;
+            let new = pow::retarget(&old, actual, expected, &self.params.max_target);
+            self.mining.target = new;
+            self.mining.epoch = self.mining.epoch.checked_add(1).ok_or(Error::Overflow)?;
+            self.mining.epoch_started_ms = now;
+            self.mining.last_retarget_ms = now;
+            self.env().emit_event(Retargeted { old, new });
+            Ok(())
+        }
+
+        /// The next reward: the halving schedule, capped by what the supply cap leaves.
+        fn refresh_reward(&mut self) {
+            let scheduled = pow::reward_at(self.params.initial_reward, self.params.halving_interval, self.mining.mint_count);
+            let room = self.supply_cap.saturating_sub(self.total_supply);
+            self.mining.reward = scheduled.min(room);
         }
 
         fn ensure_admin(&self) -> Result<(), Error> {
@@ -421,10 +635,60 @@ mod token {
             ink::env::test::set_caller::<ink::env::DefaultEnvironment>(who);
         }
 
-        fn token_with_treasury(supply: u128) -> Token {
+        use pow::mask as ones;
+
+        fn params() -> MiningParams {
+            MiningParams {
+                epoch_length: 1000,
+                target_interval_ms: 1000,
+                halving_interval: 1000,
+                initial_reward: 1000,
+                max_target: ones(256),
+            }
+        }
+
+        fn token_with(params: MiningParams, target: [u8; 32], genesis: u128, cap: u128) -> Token {
             let a = accounts();
             set_caller(a.alice);
-            Token::new(a.bob, supply, 1_000_000).expect("valid genesis")
+            Token::new(a.bob, genesis, cap, params, target).expect("valid genesis")
+        }
+
+        fn token_with_treasury(supply: u128) -> Token {
+            token_with(params(), ones(248), supply, 1_000_000)
+        }
+
+        fn keccak(input: &[u8]) -> [u8; 32] {
+            let mut out = [0u8; 32];
+            ink::env::hash_bytes::<Keccak256>(input, &mut out);
+            out
+        }
+
+        fn digest(t: &Token, who: AccountId, nonce: &[u8; 32]) -> [u8; 32] {
+            keccak(&pow::preimage(&t.mining_state().challenge, who.as_ref(), nonce))
+        }
+
+        /// A real search: the first nonce (counting from `from`) whose digest meets the target.
+        fn solve_from(t: &Token, who: AccountId, from: u64) -> [u8; 32] {
+            let target = t.mining_state().target;
+            (from..)
+                .map(|n| {
+                    let mut nonce = [0u8; 32];
+                    nonce[..8].copy_from_slice(&n.to_le_bytes());
+                    nonce
+                })
+                .find(|nonce| pow::meets_target(&digest(t, who, nonce), &target))
+                .expect("a solution exists at this difficulty")
+        }
+
+        fn solve(t: &Token, who: AccountId) -> [u8; 32] {
+            solve_from(t, who, 0)
+        }
+
+        fn mine_at(t: &mut Token, now_ms: u64) -> Result<u128, Error> {
+            ink::env::test::set_block_timestamp::<ink::env::DefaultEnvironment>(now_ms);
+            let who = accounts().charlie;
+            let nonce = solve(t, who);
+            t.mine(t.mining_state().challenge, nonce, who)
         }
 
         #[ink::test]
@@ -439,7 +703,7 @@ mod token {
         #[ink::test]
         fn genesis_above_cap_is_rejected() {
             let a = accounts();
-            assert_eq!(Token::new(a.bob, 2, 1).err(), Some(Error::GenesisExceedsCap));
+            assert_eq!(Token::new(a.bob, 2, 1, params(), ones(8)).err(), Some(Error::GenesisExceedsCap));
         }
 
         #[ink::test]
@@ -501,6 +765,138 @@ mod token {
             assert_eq!(t.set_admin(AccountId::from([0u8; 32])), Err(Error::ZeroAdmin));
             assert_eq!(t.set_admin(a.bob), Ok(()));
             assert_eq!(t.admin(), a.bob);
+        }
+
+        #[ink::test]
+        fn a_real_search_mints_the_reward_and_rotates_the_challenge() {
+            let mut t = token_with_treasury(100);
+            let who = accounts().charlie;
+            let before = t.mining_state();
+            let nonce = solve(&t, who);
+            let d = digest(&t, who, &nonce);
+            assert_eq!(t.mine(before.challenge, nonce, who), Ok(1000));
+            assert_eq!(t.balance_of(who), 1000);
+            assert_eq!(t.total_supply(), 1100);
+            let after = t.mining_state();
+            assert_eq!(after.challenge, keccak(&pow::rotation_preimage(&before.challenge, &d)), "rotation rule as documented");
+            assert_eq!(after.mint_count, 1);
+        }
+
+        #[ink::test]
+        fn genesis_challenge_is_bound_to_the_token_account() {
+            let t = token_with_treasury(0);
+            let me = ink::env::account_id::<ink::env::DefaultEnvironment>();
+            assert_eq!(t.mining_state().challenge, keccak(&pow::genesis_preimage(me.as_ref())));
+        }
+
+        #[ink::test]
+        fn a_replayed_solution_is_stale_not_invalid() {
+            let mut t = token_with_treasury(0);
+            let who = accounts().charlie;
+            let challenge = t.mining_state().challenge;
+            let nonce = solve(&t, who);
+            t.mine(challenge, nonce, who).unwrap();
+            assert_eq!(t.mine(challenge, nonce, who), Err(Error::StaleChallenge));
+            assert_eq!(t.balance_of(who), 1000, "paid once");
+        }
+
+        #[ink::test]
+        fn a_copied_nonce_is_worthless_to_another_beneficiary() {
+            let mut t = token_with_treasury(0);
+            let a = accounts();
+            let target = t.mining_state().target;
+            // A nonce valid for charlie but not for django (deterministic: skip coincidences).
+            let mut from = 0;
+            let nonce = loop {
+                let n = solve_from(&t, a.charlie, from);
+                if !pow::meets_target(&digest(&t, a.django, &n), &target) {
+                    break n;
+                }
+                from = u64::from_le_bytes(n[..8].try_into().unwrap()) + 1;
+            };
+            let challenge = t.mining_state().challenge;
+            assert_eq!(t.mine(challenge, nonce, a.django), Err(Error::InvalidSolution));
+            assert_eq!(t.total_supply(), 0, "nothing minted");
+            assert_eq!(t.mining_state().challenge, challenge, "nothing rotated");
+        }
+
+        #[ink::test]
+        fn retarget_moves_toward_the_interval_within_four_times() {
+            let p = MiningParams { epoch_length: 1, target_interval_ms: 1000, max_target: ones(252), ..params() };
+            let mut t = token_with(p, ones(250), 0, u128::MAX);
+            // 100 ms instead of 1000: 10x too fast, clamped to ÷4.
+            mine_at(&mut t, 100).unwrap();
+            assert_eq!(t.mining_state().target, ones(248));
+            assert_eq!(t.mining_state().epoch, 1);
+            assert_eq!(t.mining_state().last_retarget_ms, 100);
+            // 10 s instead of 1 s: 10x too slow, clamped to ×4: 4(2^248 - 1) = 2^250 - 4.
+            mine_at(&mut t, 10_100).unwrap();
+            let mut x4 = ones(250);
+            x4[31] = 0xfc;
+            assert_eq!(t.mining_state().target, x4);
+            // Exactly on time: unchanged.
+            mine_at(&mut t, 11_100).unwrap();
+            assert_eq!(t.mining_state().target, x4);
+            // Slow again: 4(2^250 - 4) = 2^252 - 16, still under max.
+            mine_at(&mut t, 100_000).unwrap();
+            let mut x16 = ones(252);
+            x16[31] = 0xf0;
+            assert_eq!(t.mining_state().target, x16);
+            // Slow again, but never above max_target.
+            mine_at(&mut t, 200_000).unwrap();
+            assert_eq!(t.mining_state().target, ones(252), "capped at max");
+        }
+
+        #[ink::test]
+        fn reward_halves_and_the_cap_ends_mining() {
+            let p = MiningParams { halving_interval: 2, initial_reward: 1000, ..params() };
+            let mut t = token_with(p, ones(248), 0, 2250);
+            assert_eq!(mine_at(&mut t, 1), Ok(1000));
+            assert_eq!(mine_at(&mut t, 2), Ok(1000));
+            assert_eq!(t.mining_state().reward, 250, "halved to 500, capped by the 250 left");
+            assert_eq!(mine_at(&mut t, 3), Ok(250));
+            assert_eq!(t.total_supply(), 2250);
+            assert_eq!(mine_at(&mut t, 4), Err(Error::SupplyCapReached));
+        }
+
+        #[ink::test]
+        fn mining_ends_when_the_reward_halves_to_zero() {
+            let p = MiningParams { halving_interval: 1, initial_reward: 1, ..params() };
+            let mut t = token_with(p, ones(248), 0, u128::MAX);
+            assert_eq!(mine_at(&mut t, 1), Ok(1));
+            assert_eq!(mine_at(&mut t, 2), Err(Error::MiningEnded));
+        }
+
+        #[ink::test]
+        fn invalid_mining_params_are_rejected() {
+            let a = accounts();
+            set_caller(a.alice);
+            for bad in [
+                MiningParams { epoch_length: 0, ..params() },
+                MiningParams { target_interval_ms: 0, ..params() },
+                MiningParams { halving_interval: 0, ..params() },
+                MiningParams { max_target: [0; 32], ..params() },
+                MiningParams { epoch_length: u32::MAX, target_interval_ms: u64::MAX, ..params() },
+            ] {
+                assert_eq!(Token::new(a.bob, 0, 10, bad, ones(8)).err(), Some(Error::InvalidParams), "{bad:?}");
+            }
+            let low_max = MiningParams { max_target: ones(8), ..params() };
+            assert_eq!(Token::new(a.bob, 0, 10, low_max, ones(9)).err(), Some(Error::InvalidParams), "target above max");
+            assert_eq!(Token::new(a.bob, 0, 10, params(), [0; 32]).err(), Some(Error::InvalidParams), "zero target");
+        }
+
+        #[ink::test]
+        fn only_admin_sets_mining_params_and_target_follows_a_lower_max() {
+            let mut t = token_with_treasury(0);
+            let a = accounts();
+            let lower = MiningParams { max_target: ones(200), ..params() };
+            set_caller(a.bob);
+            assert_eq!(t.set_mining_params(lower), Err(Error::NotAdmin));
+            set_caller(a.alice);
+            assert_eq!(t.set_mining_params(MiningParams { epoch_length: 0, ..params() }), Err(Error::InvalidParams));
+            assert_eq!(t.mining_params(), params(), "rejected params change nothing");
+            assert_eq!(t.set_mining_params(lower), Ok(()));
+            assert_eq!(t.mining_state().target, ones(200));
         }
 
         #[ink::test]

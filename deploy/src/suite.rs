@@ -10,6 +10,7 @@ use scale::Encode;
 use serde::{Deserialize, Serialize};
 
 pub use lode_primitives::AccountId;
+pub use lode_token::MiningParams;
 
 use crate::{Artifact, DeployError};
 
@@ -25,7 +26,7 @@ pub trait Deployer: Send + Sync {
 }
 
 /// Parameters of a suite deployment.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct SuiteConfig {
     /// The DAO treasury: receives LODE's genesis allocation.
     pub treasury: AccountId,
@@ -33,15 +34,34 @@ pub struct SuiteConfig {
     pub genesis_supply: u128,
     /// LODE's hard supply cap (smallest units).
     pub supply_cap: u128,
+    /// LODE's mining parameters.
+    pub mining: MiningParams,
+    /// LODE's first target (big-endian; at most `mining.max_target`).
+    pub initial_target: [u8; 32],
     /// Salt for instantiation, so the same code can be deployed twice on one chain.
     pub salt: Vec<u8>,
 }
 
 impl SuiteConfig {
-    /// Defaults for a development chain: 1M LODE to the treasury, capped at 21M.
+    /// Defaults for a development chain: 1M LODE to the treasury, capped at 21M;
+    /// 50 LODE per mint, halving every 210,000 mints; a mint every 10 s wanted,
+    /// retargeted every 16 mints; first target 2^240 − 1 (one try in 65,536 wins).
     pub fn dev(treasury: AccountId) -> Self {
         const LODE: u128 = 1_000_000_000_000; // 12 decimals
-        Self { treasury, genesis_supply: 1_000_000 * LODE, supply_cap: 21_000_000 * LODE, salt: b"lode-dev".to_vec() }
+        Self {
+            treasury,
+            genesis_supply: 1_000_000 * LODE,
+            supply_cap: 21_000_000 * LODE,
+            mining: MiningParams {
+                epoch_length: 16,
+                target_interval_ms: 10_000,
+                halving_interval: 210_000,
+                initial_reward: 50 * LODE,
+                max_target: lode_primitives::pow::mask(252),
+            },
+            initial_target: lode_primitives::pow::mask(240),
+            salt: b"lode-dev".to_vec(),
+        }
     }
 }
 
@@ -112,7 +132,11 @@ impl Suite {
     pub async fn deploy(&self, chain: &dyn Deployer, config: &SuiteConfig) -> Result<Deployed, DeployError> {
         let mut deployed = Deployed::default();
         let token = self.artifact_or_err("token")?;
-        let input = self.constructor_input("token", "new", (config.treasury.0, config.genesis_supply, config.supply_cap))?;
+        let input = self.constructor_input(
+            "token",
+            "new",
+            (config.treasury.0, config.genesis_supply, config.supply_cap, config.mining, config.initial_target),
+        )?;
         let address = self.instantiate(chain, token, input, &config.salt).await?;
         deployed.contracts.push(DeployedContract { name: "token".into(), address, code_hash: token.code_hash });
         Ok(deployed)

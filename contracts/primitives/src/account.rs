@@ -93,9 +93,9 @@ impl<'de> serde::Deserialize<'de> for AccountId {
 
 fn hex_val(c: u8) -> Option<u8> {
     match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
+        b'0'..=b'9' => c.checked_sub(b'0'),
+        b'a'..=b'f' => c.checked_sub(b'a').and_then(|v| v.checked_add(10)),
+        b'A'..=b'F' => c.checked_sub(b'A').and_then(|v| v.checked_add(10)),
         _ => None,
     }
 }

@@ -5,5 +5,6 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 
 pub mod account;
+pub mod pow;
 
 pub use account::{AccountId, ParseAccountError};
