@@ -4,7 +4,6 @@
 //! accounts, deploys the suite, prints the addresses, then one status line per block.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -47,17 +46,17 @@ pub async fn run(args: DevArgs, workspace: PathBuf, mut shutdown: Shutdown) -> R
     let alice = Signer::dev("alice");
     let endowed = DEV_ACCOUNTS.iter().map(|n| (Signer::dev(n).account_id(), DEV_ENDOWMENT)).collect();
     let genesis_ms = u64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis())?;
-    let chain = Arc::new(EmbeddedChain::start(EmbeddedConfig {
+    let chain = EmbeddedChain::start(EmbeddedConfig {
         block_time: Duration::from_millis(args.block_time_ms),
         auto_seal: true,
         genesis_ms,
         endowed,
-    })?);
+    })?;
     let mut blocks = chain.subscribe();
     println!("embedded chain started: block time {} ms, dev accounts funded: {}", args.block_time_ms, DEV_ACCOUNTS.join(", "));
 
     let config = SuiteConfig::dev(Signer::dev("treasury").account_id());
-    let (deployed, registry) = crate::deployer::deploy_suite(chain.as_ref(), &alice, &suite, &config).await?;
+    let (deployed, registry) = crate::deployer::deploy_suite(&chain, &alice, &suite, &config).await?;
     for c in &deployed.contracts {
         let size = suite.artifact(&c.name).map(|a| a.wasm.len()).unwrap_or_default();
         println!("deployed {:<10} at {}  (code 0x{}, {} bytes)", c.name, c.address, hex::encode(c.code_hash), size);
