@@ -671,11 +671,7 @@ mod token {
         fn solve_from(t: &Token, who: AccountId, from: u64) -> [u8; 32] {
             let target = t.mining_state().target;
             (from..)
-                .map(|n| {
-                    let mut nonce = [0u8; 32];
-                    nonce[..8].copy_from_slice(&n.to_le_bytes());
-                    nonce
-                })
+                .map(pow::counter_nonce)
                 .find(|nonce| pow::meets_target(&digest(t, who, nonce), &target))
                 .expect("a solution exists at this difficulty")
         }

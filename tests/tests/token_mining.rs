@@ -11,16 +11,16 @@ fn keccak(input: &[u8]) -> [u8; 32] {
     Keccak256::digest(input).into()
 }
 
-/// A real search from nonce 0: the first nonce whose digest meets the target.
-fn solve(state: &MiningState, beneficiary: &[u8; 32]) -> ([u8; 32], [u8; 32]) {
+/// A real search from nonce 0: the first nonce whose digest does (`wanted`) or
+/// does not meet the target, with that digest.
+fn search(state: &MiningState, beneficiary: &[u8; 32], wanted: bool) -> ([u8; 32], [u8; 32]) {
     (0u64..)
         .map(|n| {
-            let mut nonce = [0u8; 32];
-            nonce[..8].copy_from_slice(&n.to_le_bytes());
+            let nonce = pow::counter_nonce(n);
             (nonce, keccak(&pow::preimage(&state.challenge, beneficiary, &nonce)))
         })
-        .find(|(_, digest)| pow::meets_target(digest, &state.target))
-        .expect("a solution exists")
+        .find(|(_, digest)| pow::meets_target(digest, &state.target) == wanted)
+        .expect("the search space is large enough")
 }
 
 #[derive(Debug, Decode)]
@@ -37,7 +37,7 @@ async fn a_real_search_mints_lode_to_the_beneficiary() {
     let state: MiningState = h.read("token", "mining_state", ()).await.unwrap();
     assert_eq!(state.target, h.config.initial_target);
     let beneficiary = h.bob.account_id();
-    let (nonce, digest) = solve(&state, &beneficiary.0);
+    let (nonce, digest) = search(&state, &beneficiary.0, true);
 
     // Anyone may submit; alice relays bob's solution and bob gets paid.
     let input = h.input("token", "mine", (state.challenge, nonce, beneficiary.0));
@@ -67,15 +67,7 @@ async fn an_invalid_solution_is_rejected_and_changes_nothing() {
     let h = Harness::new().await;
     let state: MiningState = h.read("token", "mining_state", ()).await.unwrap();
     let beneficiary = h.bob.account_id().0;
-    // The first nonce that does NOT meet the target.
-    let nonce = (0u64..)
-        .map(|n| {
-            let mut nonce = [0u8; 32];
-            nonce[..8].copy_from_slice(&n.to_le_bytes());
-            nonce
-        })
-        .find(|n| !pow::meets_target(&keccak(&pow::preimage(&state.challenge, &beneficiary, n)), &state.target))
-        .unwrap();
+    let (nonce, _) = search(&state, &beneficiary, false);
     let out = h.chain.call(&h.alice, h.address("token"), 0, h.input("token", "mine", (state.challenge, nonce, beneficiary))).await.unwrap();
     assert_eq!(out.decode::<Result<u128, TokenError>>().unwrap(), Err(TokenError::InvalidSolution));
     let after: MiningState = h.read("token", "mining_state", ()).await.unwrap();

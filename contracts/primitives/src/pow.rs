@@ -36,6 +36,14 @@ pub fn mask(bits: u32) -> U256Be {
     out
 }
 
+/// The nonce for search position `n`: `n` little-endian in the first 8 bytes,
+/// zeros after. Miners split the nonce space by ranges of `n`.
+pub fn counter_nonce(n: u64) -> [u8; 32] {
+    let mut nonce = [0u8; 32];
+    nonce[..8].copy_from_slice(&n.to_le_bytes());
+    nonce
+}
+
 /// `challenge ‖ beneficiary ‖ nonce`, the 96 bytes that are hashed.
 pub fn preimage(challenge: &[u8; 32], beneficiary: &[u8; 32], nonce: &[u8; 32]) -> [u8; PREIMAGE_LEN] {
     let mut out = [0u8; PREIMAGE_LEN];
@@ -236,6 +244,13 @@ mod tests {
         assert_eq!(&p[..32], &[1; 32]);
         assert_eq!(&p[32..64], &[2; 32]);
         assert_eq!(&p[64..], &[3; 32]);
+    }
+
+    #[test]
+    fn counter_nonces_are_distinct_and_little_endian() {
+        assert_eq!(counter_nonce(0), [0u8; 32]);
+        assert_eq!(&counter_nonce(0x0102)[..3], &[0x02, 0x01, 0x00]);
+        assert_ne!(counter_nonce(1), counter_nonce(1 << 32));
     }
 
     #[test]
