@@ -28,8 +28,8 @@
 //! panics, and all arithmetic is checked.
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
-pub use self::psp22_error::PSP22Error;
 pub use self::token::{Error, Token};
+pub use lode_primitives::psp22::PSP22Error;
 
 /// Mining parameters. Only the admin (the governor's role) changes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,34 +78,6 @@ pub struct MiningState {
     pub epoch_started_ms: u64,
     /// Block timestamp (ms) of the last retarget (deployment time before the first).
     pub last_retarget_ms: u64,
-}
-
-/// Kept apart so one lint allowance covers only derive output: for enum variants
-/// that carry data, parity-scale-codec's derive emits `index as u8` with the
-/// variant's span, which `contract-build`'s mandatory
-/// `-D clippy::cast_possible_truncation` reports as our code. Indices here are 0..=5.
-#[allow(clippy::cast_possible_truncation)]
-mod psp22_error {
-    use ink::prelude::string::String;
-
-    /// The standard PSP22 error type (same variants and order as the PSP22 standard,
-    /// so encodings match other PSP22 tokens).
-    #[derive(Debug, PartialEq, Eq, Clone)]
-    #[ink::scale_derive(Encode, Decode, TypeInfo)]
-    pub enum PSP22Error {
-        /// Custom error type for implementation-based errors.
-        Custom(String),
-        /// Returned when an account does not have enough tokens to complete the operation.
-        InsufficientBalance,
-        /// Returned if there is not enough allowance to complete the operation.
-        InsufficientAllowance,
-        /// Returned if recipient's address is zero.
-        ZeroRecipientAddress,
-        /// Returned if sender's address is zero.
-        ZeroSenderAddress,
-        /// Returned if a safe transfer check failed.
-        SafeTransferCheckFailed(String),
-    }
 }
 
 #[ink::contract]

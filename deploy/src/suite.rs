@@ -10,6 +10,7 @@ use scale::Encode;
 use serde::{Deserialize, Serialize};
 
 pub use lode_primitives::AccountId;
+pub use lode_staking::StakingParams;
 pub use lode_token::MiningParams;
 
 use crate::{Artifact, DeployError};
@@ -38,6 +39,8 @@ pub struct SuiteConfig {
     pub mining: MiningParams,
     /// LODE's first target (big-endian; at most `mining.max_target`).
     pub initial_target: [u8; 32],
+    /// Staking's parameters (unbonding period, keeper bond and activation delay).
+    pub staking: StakingParams,
     /// Salt for instantiation, so the same code can be deployed twice on one chain.
     pub salt: Vec<u8>,
 }
@@ -46,6 +49,7 @@ impl SuiteConfig {
     /// Defaults for a development chain: 1M LODE to the treasury, capped at 21M;
     /// 50 LODE per mint, halving every 210,000 mints; a mint every 10 s wanted,
     /// retargeted every 16 mints; first target 2^240 − 1 (one try in 65,536 wins).
+    /// Staking: unbonding takes 50 blocks, a keeper bonds 1,000 LODE for 10 blocks.
     pub fn dev(treasury: AccountId) -> Self {
         const LODE: u128 = 1_000_000_000_000; // 12 decimals
         Self {
@@ -60,6 +64,7 @@ impl SuiteConfig {
                 max_target: lode_primitives::pow::mask(252),
             },
             initial_target: lode_primitives::pow::mask(240),
+            staking: StakingParams { unbonding_period: 50, min_keeper_bond: 1_000 * LODE, activation_delay: 10 },
             salt: b"lode-dev".to_vec(),
         }
     }
@@ -99,7 +104,7 @@ pub struct Suite {
 
 /// Contracts in the order they must be deployed (later ones take earlier ones'
 /// addresses as constructor arguments).
-pub const DEPLOY_ORDER: &[&str] = &["token"];
+pub const DEPLOY_ORDER: &[&str] = &["token", "staking"];
 
 impl Suite {
     /// A suite over built artifacts; every contract in [`DEPLOY_ORDER`] must be present.
@@ -128,21 +133,28 @@ impl Suite {
         Ok(with_selector(self.artifact_or_err(contract)?.metadata.message(label)?, args))
     }
 
-    /// Uploads, instantiates and wires every contract.
+    /// Uploads, instantiates and wires every contract, in [`DEPLOY_ORDER`].
     pub async fn deploy(&self, chain: &dyn Deployer, config: &SuiteConfig) -> Result<Deployed, DeployError> {
         let mut deployed = Deployed::default();
-        let token = self.artifact_or_err("token")?;
-        let input = self.constructor_input(
-            "token",
-            "new",
-            (config.treasury.0, config.genesis_supply, config.supply_cap, config.mining, config.initial_target),
-        )?;
-        let address = self.instantiate(chain, token, input, &config.salt).await?;
-        deployed.contracts.push(DeployedContract { name: "token".into(), address, code_hash: token.code_hash });
+        let token_args = (config.treasury.0, config.genesis_supply, config.supply_cap, config.mining, config.initial_target);
+        let input = self.constructor_input("token", "new", token_args)?;
+        let token = self.place(chain, &mut deployed, "token", input, &config.salt).await?;
+        let input = self.constructor_input("staking", "new", (token.0, config.treasury.0, config.staking))?;
+        self.place(chain, &mut deployed, "staking", input, &config.salt).await?;
         Ok(deployed)
     }
 
-    async fn instantiate(&self, chain: &dyn Deployer, artifact: &Artifact, input: Vec<u8>, salt: &[u8]) -> Result<AccountId, DeployError> {
+    /// Uploads `name`'s code, checks the chain agrees on its hash, instantiates it
+    /// with constructor `input` and records it in `deployed`.
+    async fn place(
+        &self,
+        chain: &dyn Deployer,
+        deployed: &mut Deployed,
+        name: &str,
+        input: Vec<u8>,
+        salt: &[u8],
+    ) -> Result<AccountId, DeployError> {
+        let artifact = self.artifact_or_err(name)?;
         let chain_err = |reason| DeployError::Chain { contract: artifact.name.clone(), reason };
         let code_hash = chain.upload(&artifact.name, &artifact.wasm).await.map_err(chain_err)?;
         if code_hash != artifact.code_hash {
@@ -155,7 +167,9 @@ impl Suite {
                 ),
             });
         }
-        chain.instantiate(&artifact.name, code_hash, input, salt.to_vec()).await.map_err(chain_err)
+        let address = chain.instantiate(&artifact.name, code_hash, input, salt.to_vec()).await.map_err(chain_err)?;
+        deployed.contracts.push(DeployedContract { name: artifact.name.clone(), address, code_hash });
+        Ok(address)
     }
 
     fn artifact_or_err(&self, name: &str) -> Result<&Artifact, DeployError> {

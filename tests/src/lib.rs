@@ -48,24 +48,35 @@ pub struct Harness {
     pub alice: Signer,
     /// Holds the genesis LODE allocation.
     pub treasury: Signer,
-    /// A plain user.
+    /// Plain users.
     pub bob: Signer,
+    /// Plain users.
+    pub carol: Signer,
+    /// Plain users.
+    pub dave: Signer,
     /// The deployment parameters used.
     pub config: SuiteConfig,
 }
 
 impl Harness {
-    /// Builds the contracts if needed, starts a chain and deploys the suite.
+    /// Builds the contracts if needed, starts a chain and deploys the suite with
+    /// the dev configuration.
     pub async fn new() -> Self {
-        let (alice, treasury, bob) = (Signer::dev("alice"), Signer::dev("treasury"), Signer::dev("bob"));
-        let endowed = [&alice, &treasury, &bob].iter().map(|s| (s.account_id(), ENDOWMENT)).collect();
+        Self::with(|_| {}).await
+    }
+
+    /// Like [`Harness::new`], with the dev configuration adjusted by `adjust`.
+    pub async fn with(adjust: impl FnOnce(&mut SuiteConfig)) -> Self {
+        let [alice, treasury, bob, carol, dave] = ["alice", "treasury", "bob", "carol", "dave"].map(Signer::dev);
+        let endowed = [&alice, &treasury, &bob, &carol, &dave].iter().map(|s| (s.account_id(), ENDOWMENT)).collect();
         let chain = EmbeddedChain::start(EmbeddedConfig::manual(endowed)).expect("chain starts");
         let suite = Suite::new(artifacts().to_vec()).expect("suite");
-        let config = SuiteConfig::dev(treasury.account_id());
+        let mut config = SuiteConfig::dev(treasury.account_id());
+        adjust(&mut config);
         let (deployed, registry) = lode_keeper::deployer::deploy_suite(&chain, &alice, &suite, &config).await.expect("suite deploys");
         // Seal the deployment into its own block, so tests start on an empty one.
         chain.seal_blocks(1).await.expect("deployment block seals");
-        Self { chain, suite, deployed, registry, alice, treasury, bob, config }
+        Self { chain, suite, deployed, registry, alice, treasury, bob, carol, dave, config }
     }
 
     /// Address of a deployed contract.
@@ -82,5 +93,42 @@ impl Harness {
     pub async fn read<T: scale::Decode>(&self, contract: &str, label: &str, args: impl Encode) -> Result<T, ChainError> {
         let out = self.chain.dry_run(self.bob.account_id(), self.address(contract), 0, self.input(contract, label, args)).await?;
         out.decode()
+    }
+
+    /// Calls a message as `signer` in the open block and decodes its return
+    /// value (typically `Result<_, Error>`; a reverted call decodes too).
+    pub async fn send<T: scale::Decode>(&self, signer: &Signer, contract: &str, label: &str, args: impl Encode) -> T {
+        let out = self.chain.call(signer, self.address(contract), 0, self.input(contract, label, args)).await.expect("call dispatches");
+        out.decode().expect("return value decodes")
+    }
+
+    /// The number of the open block: the one calls execute in now.
+    pub async fn block(&self) -> u32 {
+        let head = self.chain.head().await.expect("head").number;
+        u32::try_from(head + 1).expect("block numbers fit u32")
+    }
+
+    /// Seals blocks until `number` is the open block.
+    pub async fn advance_to(&self, number: u32) {
+        let open = self.block().await;
+        assert!(number >= open, "cannot go back from block {open} to {number}");
+        if number > open {
+            self.chain.seal_blocks(number - open).await.expect("blocks seal");
+        }
+    }
+
+    /// LODE balance of `who`.
+    pub async fn lode(&self, who: AccountId) -> u128 {
+        self.read("token", "PSP22::balance_of", who.0).await.expect("balance reads")
+    }
+
+    /// Gives `who` `amount` LODE from the treasury and lets staking pull all of it.
+    pub async fn fund_staker(&self, who: &Signer, amount: u128) {
+        let sent: Result<(), lode_token::PSP22Error> =
+            self.send(&self.treasury, "token", "PSP22::transfer", (who.account_id().0, amount, Vec::<u8>::new())).await;
+        sent.expect("treasury pays");
+        let approved: Result<(), lode_token::PSP22Error> =
+            self.send(who, "token", "PSP22::approve", (self.address("staking").0, u128::MAX)).await;
+        approved.expect("approve succeeds");
     }
 }

@@ -115,13 +115,14 @@ async fn malformed_call_input_is_a_clear_error() {
 async fn dev_accounts_are_funded_and_native_transfers_work() {
     let h = Harness::new().await;
     assert_eq!(h.chain.balance(h.bob.account_id()).await.unwrap(), ENDOWMENT);
-    let carol = lode_keeper::keys::Signer::dev("carol").account_id();
-    h.chain.transfer(&h.bob, carol, 5_000).await.unwrap();
-    assert_eq!(h.chain.balance(carol).await.unwrap(), 5_000);
-    let err = h.chain.transfer(&lode_keeper::keys::Signer::dev("nobody"), carol, 1).await.unwrap_err();
+    // An account the harness did not endow.
+    let erin = lode_keeper::keys::Signer::dev("erin").account_id();
+    h.chain.transfer(&h.bob, erin, 5_000).await.unwrap();
+    assert_eq!(h.chain.balance(erin).await.unwrap(), 5_000);
+    let err = h.chain.transfer(&lode_keeper::keys::Signer::dev("nobody"), erin, 1).await.unwrap_err();
     assert!(matches!(err, ChainError::Dispatch { .. }), "an unfunded account cannot pay: {err}");
-    h.chain.fund(carol, 1).await.unwrap();
-    assert_eq!(h.chain.balance(carol).await.unwrap(), 5_001);
+    h.chain.fund(erin, 1).await.unwrap();
+    assert_eq!(h.chain.balance(erin).await.unwrap(), 5_001);
 }
 
 #[tokio::test]
