@@ -91,7 +91,7 @@ mod token {
 
     /// Version of this contract's code, bumped on every behavioural change so that
     /// dapps and the governor can tell which code a contract runs after an upgrade.
-    pub const CODE_VERSION: u32 = 1;
+    pub const CODE_VERSION: u32 = 2;
 
     /// Errors of the token's own (non-PSP22) messages.
     #[derive(Debug, PartialEq, Eq, Clone, Copy)]
@@ -454,6 +454,10 @@ mod token {
                 // A no-op, as in the PSP22 reference implementation: no event.
                 return Ok(());
             }
+            if to == self.env().account_id() {
+                // Nothing can ever move LODE out of the token's own account.
+                return Err(PSP22Error::Custom(String::from("LODE sent to the token contract itself would be lost")));
+            }
             let from_balance = self.balance_of_inner(from);
             let new_from = from_balance.checked_sub(value).ok_or(PSP22Error::InsufficientBalance)?;
             // Cannot overflow while total_supply (≥ to's balance + value) fits in u128,
@@ -695,6 +699,16 @@ mod token {
             assert_eq!(t.transfer(a.charlie, 0, Vec::new()), Ok(()));
             assert_eq!(t.balance_of(a.bob), 100);
             assert_eq!(t.total_supply(), 100);
+        }
+
+        #[ink::test]
+        fn transfers_to_the_token_itself_are_refused() {
+            let mut t = token_with_treasury(100);
+            let a = accounts();
+            let me = ink::env::account_id::<ink::env::DefaultEnvironment>();
+            set_caller(a.bob);
+            assert!(matches!(t.transfer(me, 1, Vec::new()), Err(PSP22Error::Custom(_))));
+            assert_eq!(t.balance_of(a.bob), 100);
         }
 
         #[ink::test]

@@ -41,16 +41,48 @@ pub struct SuiteConfig {
     pub initial_target: [u8; 32],
     /// Staking's parameters (unbonding period, keeper bond and activation delay).
     pub staking: StakingParams,
+    /// The splitter's owners, timelock and split.
+    pub splitter: SplitterConfig,
     /// Salt for instantiation, so the same code can be deployed twice on one chain.
     pub salt: Vec<u8>,
 }
+
+/// The splitter's constructor arguments (besides the token and staking, which
+/// come from the deployment itself).
+#[derive(Debug, Clone)]
+pub struct SplitterConfig {
+    /// Chain id in the EIP-712 domain of owners' signatures.
+    pub chain_id: u64,
+    /// 1 to 20 owners.
+    pub owners: Vec<AccountId>,
+    /// Approvals an operation needs.
+    pub threshold: u8,
+    /// Timelock before a queued operation may execute, ms.
+    pub min_delay_ms: u64,
+    /// Window after that in which it may execute, ms.
+    pub grace_period_ms: u64,
+    /// Who is paid.
+    pub payees: Vec<AccountId>,
+    /// Shares, one per payee.
+    pub shares: Vec<u32>,
+    /// Fee of the bonded keeper calling `distribute`, basis points.
+    pub keeper_fee_bps: u16,
+    /// May pause and cancel (the alerts contract, once it exists).
+    pub guardian: Option<AccountId>,
+}
+
+/// The EIP-712 chain id the dev configuration gives the splitter.
+pub const DEV_CHAIN_ID: u64 = 4_242;
 
 impl SuiteConfig {
     /// Defaults for a development chain: 1M LODE to the treasury, capped at 21M;
     /// 50 LODE per mint, halving every 210,000 mints; a mint every 10 s wanted,
     /// retargeted every 16 mints; first target 2^240 − 1 (one try in 65,536 wins).
     /// Staking: unbonding takes 50 blocks, a keeper bonds 1,000 LODE for 10 blocks.
-    pub fn dev(treasury: AccountId) -> Self {
+    /// Splitter: `owners` approve 2 of 3 (or all, if fewer), with a 1-minute
+    /// timelock and a 1-day execution window; `payees` share 50/30/20 (equal
+    /// shares beyond three), and a distributing keeper earns 1%.
+    pub fn dev(treasury: AccountId, owners: Vec<AccountId>, payees: Vec<AccountId>) -> Self {
         const LODE: u128 = 1_000_000_000_000; // 12 decimals
         Self {
             treasury,
@@ -65,6 +97,17 @@ impl SuiteConfig {
             },
             initial_target: lode_primitives::pow::mask(240),
             staking: StakingParams { unbonding_period: 50, min_keeper_bond: 1_000 * LODE, activation_delay: 10 },
+            splitter: SplitterConfig {
+                chain_id: DEV_CHAIN_ID,
+                threshold: u8::try_from(owners.len().min(2)).unwrap_or(2),
+                owners,
+                min_delay_ms: 60_000,
+                grace_period_ms: 24 * 60 * 60 * 1000,
+                shares: (0..payees.len()).map(|i| [50, 30, 20].get(i).copied().unwrap_or(20)).collect(),
+                payees,
+                keeper_fee_bps: 100,
+                guardian: None,
+            },
             salt: b"lode-dev".to_vec(),
         }
     }
@@ -104,7 +147,7 @@ pub struct Suite {
 
 /// Contracts in the order they must be deployed (later ones take earlier ones'
 /// addresses as constructor arguments).
-pub const DEPLOY_ORDER: &[&str] = &["token", "staking"];
+pub const DEPLOY_ORDER: &[&str] = &["token", "staking", "splitter"];
 
 impl Suite {
     /// A suite over built artifacts; every contract in [`DEPLOY_ORDER`] must be present.
@@ -140,7 +183,24 @@ impl Suite {
         let input = self.constructor_input("token", "new", token_args)?;
         let token = self.place(chain, &mut deployed, "token", input, &config.salt).await?;
         let input = self.constructor_input("staking", "new", (token.0, config.treasury.0, config.staking))?;
-        self.place(chain, &mut deployed, "staking", input, &config.salt).await?;
+        let staking = self.place(chain, &mut deployed, "staking", input, &config.salt).await?;
+        let s = &config.splitter;
+        let ids = |list: &[AccountId]| list.iter().map(|a| a.0).collect::<Vec<_>>();
+        // `Split { payees, shares, keeper_fee_bps }` encodes as this tuple.
+        let split = (ids(&s.payees), s.shares.clone(), s.keeper_fee_bps);
+        let args = (
+            token.0,
+            staking.0,
+            s.chain_id,
+            ids(&s.owners),
+            s.threshold,
+            s.min_delay_ms,
+            s.grace_period_ms,
+            split,
+            s.guardian.map(|g| g.0),
+        );
+        let input = self.constructor_input("splitter", "new", args)?;
+        self.place(chain, &mut deployed, "splitter", input, &config.salt).await?;
         Ok(deployed)
     }
 

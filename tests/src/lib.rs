@@ -71,7 +71,9 @@ impl Harness {
         let endowed = [&alice, &treasury, &bob, &carol, &dave].iter().map(|s| (s.account_id(), ENDOWMENT)).collect();
         let chain = EmbeddedChain::start(EmbeddedConfig::manual(endowed)).expect("chain starts");
         let suite = Suite::new(artifacts().to_vec()).expect("suite");
-        let mut config = SuiteConfig::dev(treasury.account_id());
+        // Owners alice, bob, carol (2 of 3); payees dave and treasury.
+        let owners = [&alice, &bob, &carol].map(Signer::account_id).to_vec();
+        let mut config = SuiteConfig::dev(treasury.account_id(), owners, vec![dave.account_id(), treasury.account_id()]);
         adjust(&mut config);
         let (deployed, registry) = lode_keeper::deployer::deploy_suite(&chain, &alice, &suite, &config).await.expect("suite deploys");
         // Seal the deployment into its own block, so tests start on an empty one.

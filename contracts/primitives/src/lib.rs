@@ -7,6 +7,7 @@
 extern crate alloc;
 
 pub mod account;
+pub mod eip712;
 pub mod math;
 pub mod pow;
 pub mod psp22;

@@ -55,7 +55,9 @@ pub async fn run(args: DevArgs, workspace: PathBuf, mut shutdown: Shutdown) -> R
     let mut blocks = chain.subscribe();
     println!("embedded chain started: block time {} ms, dev accounts funded: {}", args.block_time_ms, DEV_ACCOUNTS.join(", "));
 
-    let config = SuiteConfig::dev(Signer::dev("treasury").account_id());
+    let ids = |names: &[&str]| names.iter().map(|n| Signer::dev(n).account_id()).collect::<Vec<_>>();
+    // Demo roles: three owners run the splitter; three others are paid from it.
+    let config = SuiteConfig::dev(Signer::dev("treasury").account_id(), ids(&["alice", "bob", "charlie"]), ids(&["dave", "eve", "ferdie"]));
     let (deployed, registry) = crate::deployer::deploy_suite(&chain, &alice, &suite, &config).await?;
     for c in &deployed.contracts {
         let size = suite.artifact(&c.name).map(|a| a.wasm.len()).unwrap_or_default();

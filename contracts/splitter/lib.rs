@@ -1,0 +1,1336 @@
+//! # Splitter
+//!
+//! ## Overview
+//! Receives mining rewards in native currency and in LODE and splits them among
+//! payees by shares. `distribute(asset)` (anyone; a bonded keeper earns a fee)
+//! credits newly received funds to per-payee balances, carrying the integer
+//! remainder forward. Bonded keepers pay payees out in batches with
+//! `settle(batch_id, asset, payees)`: a batch id is used once, and a payee whose
+//! transfer fails stays owed without blocking the rest. Payees can always
+//! `withdraw(asset)` themselves.
+//!
+//! ## Owners, operations, timelock
+//! Changing who gets paid, and who decides, goes through one path: `propose(op)`,
+//! approvals by owners (on-chain `approve`, or EIP-712 signatures relayed with
+//! `approve_by_signatures`) up to the threshold, a queue of `min_delay`, then
+//! `execute` within `grace_period`. Operations are independent: none waits on
+//! another. `cancel` needs the threshold again (or the guardian, or the
+//! governor). Any owner, the guardian or the governor can `pause()`; unpausing
+//! needs an `Unpause` operation or the governor.
+//!
+//! ## Invariant
+//! For each asset: held = Σ owed to payees + Σ keeper fees owed + remainder
+//! (+ what arrived since the last `distribute`).
+//!
+//! ## Roles and upgrades
+//! `admin` holds the governor's role: it may cancel, pause, unpause, `upgrade`
+//! (`set_code_hash`) and hand the role over. Storage uses `ManualKey` for every
+//! `Mapping`, and fields are only ever appended.
+#![cfg_attr(not(feature = "std"), no_std, no_main)]
+
+mod split;
+
+pub use split::{Division, Split, MAX_KEEPER_FEE_BPS, MAX_PAYEES};
+pub use types::{Asset, Error, OpState, Operation, Proposal, SignedVote, Status};
+
+/// Most owners.
+pub const MAX_OWNERS: usize = 20;
+/// Most payees one `settle` call pays; sized from measured weight (see
+/// `docs/contracts/splitter.md`).
+pub const MAX_BATCH_LEN: u32 = 64;
+/// Longest `min_delay` or `grace_period`: 30 days, in milliseconds. A longer
+/// delay could lock the owners out of their own splitter.
+pub const MAX_PERIOD_MS: u64 = 30 * 24 * 60 * 60 * 1000;
+
+/// Kept apart so one lint allowance covers only derive output: for enum variants
+/// that carry data, parity-scale-codec's derive emits `index as u8`, which
+/// `contract-build`'s mandatory `-D clippy::cast_possible_truncation` reports as
+/// our code. Every index here is below 32.
+#[allow(clippy::cast_possible_truncation)]
+mod types {
+    use ink::prelude::vec::Vec;
+    use ink::primitives::AccountId;
+
+    /// What is being split.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+    pub enum Asset {
+        /// The chain's native currency.
+        Native,
+        /// The LODE token.
+        Lode,
+    }
+
+    /// A change the owners can make.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+    pub enum Operation {
+        /// New payees and shares; what is owed under the old split is kept.
+        SetSplit {
+            /// Who is paid.
+            payees: Vec<AccountId>,
+            /// Shares, one per payee.
+            shares: Vec<u32>,
+            /// Keeper fee on `distribute`, basis points.
+            keeper_fee_bps: u16,
+        },
+        /// New owners and threshold.
+        SetOwners {
+            /// 1 to 20 distinct owners.
+            owners: Vec<AccountId>,
+            /// Approvals needed, 1 to the number of owners.
+            threshold: u8,
+        },
+        /// New timelock.
+        SetTimelock {
+            /// Queue time before execution, ms.
+            min_delay: u64,
+            /// Window for execution after that, ms; at least 1.
+            grace_period: u64,
+        },
+        /// Lift a pause.
+        Unpause,
+        /// New guardian (the alerts contract), or none.
+        SetGuardian {
+            /// The guardian.
+            guardian: Option<AccountId>,
+        },
+    }
+
+    /// Where a proposal stands (stored).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+    pub enum Status {
+        /// Collecting approvals.
+        Pending,
+        /// Approved; executable from `ready_at` (block timestamp, ms).
+        Queued {
+            /// First moment it may execute.
+            ready_at: u64,
+        },
+        /// Done.
+        Executed,
+        /// Cancelled.
+        Cancelled,
+    }
+
+    /// Where a proposal stands now, with time taken into account (read-only).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub enum OpState {
+        /// Collecting approvals.
+        Pending,
+        /// Approved, waiting out the delay.
+        Queued,
+        /// Executable now.
+        Ready,
+        /// The grace period passed without execution.
+        Expired,
+        /// Done.
+        Executed,
+        /// Cancelled.
+        Cancelled,
+    }
+
+    /// A proposed operation and its votes.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+    pub struct Proposal {
+        /// The change.
+        pub op: Operation,
+        /// Who proposed it.
+        pub proposer: AccountId,
+        /// Owners who approved. Only those still owners count.
+        pub approvals: Vec<AccountId>,
+        /// Owners who voted to cancel. Only those still owners count.
+        pub cancellations: Vec<AccountId>,
+        /// Stored status.
+        pub status: Status,
+    }
+
+    /// An owner's EIP-712 vote, relayed by anyone. The signer is recovered.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub struct SignedVote {
+        /// The signer's vote nonce on this splitter when signing.
+        pub nonce: u64,
+        /// Last valid block timestamp, ms since the Unix epoch.
+        pub deadline: u64,
+        /// 65 bytes `r ‖ s ‖ v`; `v` is 0/1 or 27/28.
+        pub signature: [u8; 65],
+    }
+
+    /// Errors of the splitter.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub enum Error {
+        /// The caller is not an owner.
+        NotOwner,
+        /// The caller is not the admin (the governor's role).
+        NotAdmin,
+        /// Only an owner, the guardian or the governor may pause.
+        NotPauser,
+        /// Only bonded keepers (staking's `is_keeper`) may settle.
+        NotKeeper,
+        /// The splitter is paused.
+        Paused,
+        /// It is not paused.
+        NotPaused,
+        /// No proposal with that id.
+        UnknownOperation,
+        /// The proposal is not collecting votes (queued, executed or cancelled).
+        NotPending,
+        /// The proposal is executed or cancelled already.
+        Finished,
+        /// The proposal is not queued.
+        NotQueued,
+        /// The timelock has not passed yet.
+        TooEarly,
+        /// The grace period has passed: the proposal expired.
+        Expired,
+        /// This owner already voted this way on this proposal.
+        AlreadyVoted,
+        /// Signature `index` does not recover to a public key.
+        InvalidSignature {
+            /// Position in the list.
+            index: u32,
+        },
+        /// Signature `index` recovers to an account that is not an owner (or was
+        /// signed for another splitter, chain, operation or vote).
+        SignerNotOwner {
+            /// Position in the list.
+            index: u32,
+        },
+        /// Signature `index` carries a nonce other than the signer's current one.
+        BadNonce {
+            /// Position in the list.
+            index: u32,
+        },
+        /// Signature `index` is past its deadline.
+        SignatureExpired {
+            /// Position in the list.
+            index: u32,
+        },
+        /// Signature `index` is from a signer already counted on this proposal.
+        DuplicateSigner {
+            /// Position in the list.
+            index: u32,
+        },
+        /// Owners: none, more than 20, a duplicate or the zero account; or a
+        /// threshold of 0 or above their number.
+        InvalidOwners,
+        /// Payees and shares break a rule of `Split`.
+        InvalidSplit,
+        /// `min_delay` above 30 days, or `grace_period` 0 or above 30 days.
+        InvalidTimelock,
+        /// The zero account is not allowed here.
+        ZeroAccount,
+        /// This batch id was settled before.
+        BatchAlreadySettled,
+        /// More payees than `MAX_BATCH_LEN` in one batch.
+        BatchTooLarge,
+        /// Nothing is owed to the caller in that asset.
+        NothingOwed,
+        /// The transfer to the caller failed.
+        TransferFailed,
+        /// The token or staking contract could not be called.
+        CallFailed,
+        /// Held funds are below what is accounted: should never happen.
+        Insolvent,
+        /// `set_code_hash` failed: no code with that hash has been uploaded.
+        UnknownCodeHash,
+        /// A sum would overflow.
+        Overflow,
+    }
+}
+
+/// Per-asset accounting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub struct Book {
+    /// Σ owed to payees.
+    pub owed: u128,
+    /// Σ keeper fees owed.
+    pub fees: u128,
+    /// Divided last time but not credited to anyone; joins the next division.
+    pub remainder: u128,
+}
+
+impl Book {
+    /// Everything the splitter must hold for this asset.
+    pub fn accounted(&self) -> Option<u128> {
+        self.owed.checked_add(self.fees)?.checked_add(self.remainder)
+    }
+}
+
+#[ink::contract]
+mod splitter {
+    use ink::env::call::{build_call, ExecutionInput, Selector};
+    use ink::env::hash::{Blake2x256, Keccak256};
+    use ink::prelude::vec::Vec;
+    use ink::storage::{traits::ManualKey, Mapping};
+    use lode_primitives::eip712::{self, Vote, VoteMessage};
+    use lode_primitives::psp22::PSP22Error;
+
+    use super::{Asset, Book, Error, OpState, Operation, Proposal, SignedVote, Split, Status, MAX_BATCH_LEN, MAX_OWNERS, MAX_PERIOD_MS};
+
+    /// Version of this contract's code, bumped on every behavioural change.
+    pub const CODE_VERSION: u32 = 1;
+
+    /// An operation was proposed.
+    #[ink(event)]
+    pub struct Proposed {
+        /// Its id.
+        #[ink(topic)]
+        pub op_id: [u8; 32],
+        /// Who proposed it.
+        pub proposer: AccountId,
+        /// The change.
+        pub op: Operation,
+    }
+
+    /// An owner voted.
+    #[ink(event)]
+    pub struct Voted {
+        /// The operation.
+        #[ink(topic)]
+        pub op_id: [u8; 32],
+        /// The owner.
+        #[ink(topic)]
+        pub owner: AccountId,
+        /// To approve (`false`: to cancel).
+        pub approve: bool,
+        /// By an EIP-712 signature (`false`: an on-chain call).
+        pub by_signature: bool,
+    }
+
+    /// An operation reached its threshold and is queued.
+    #[ink(event)]
+    pub struct Queued {
+        /// The operation.
+        #[ink(topic)]
+        pub op_id: [u8; 32],
+        /// First moment it may execute (ms).
+        pub ready_at: u64,
+        /// Last moment it may execute (ms).
+        pub expires_at: u64,
+    }
+
+    /// An operation was executed.
+    #[ink(event)]
+    pub struct Executed {
+        /// The operation.
+        #[ink(topic)]
+        pub op_id: [u8; 32],
+    }
+
+    /// An operation was cancelled.
+    #[ink(event)]
+    pub struct Cancelled {
+        /// The operation.
+        #[ink(topic)]
+        pub op_id: [u8; 32],
+        /// The guardian, the governor, or the last owner whose vote made the threshold.
+        pub by: AccountId,
+    }
+
+    /// Paused or unpaused.
+    #[ink(event)]
+    pub struct PauseChanged {
+        /// Paused now.
+        pub paused: bool,
+        /// Who did it (for an `Unpause` operation: its executor).
+        pub by: AccountId,
+    }
+
+    /// New funds were divided among payees.
+    #[ink(event)]
+    pub struct Distributed {
+        /// Which asset.
+        pub asset: Asset,
+        /// Newly received.
+        pub received: u128,
+        /// Credited to payees.
+        pub credited: u128,
+        /// Keeper fee credited to `keeper`.
+        pub fee: u128,
+        /// The caller.
+        pub keeper: AccountId,
+        /// Carried to the next division.
+        pub remainder: u128,
+    }
+
+    /// A batch was settled.
+    #[ink(event)]
+    pub struct Settled {
+        /// The batch id.
+        #[ink(topic)]
+        pub batch_id: [u8; 32],
+        /// Which asset.
+        pub asset: Asset,
+        /// Payees paid.
+        pub paid: u32,
+        /// Total paid.
+        pub amount: u128,
+        /// Payees whose transfer failed (they stay owed).
+        pub failed: u32,
+    }
+
+    /// A payee's transfer failed in a batch; it stays owed.
+    #[ink(event)]
+    pub struct SettlementFailed {
+        /// The batch id.
+        #[ink(topic)]
+        pub batch_id: [u8; 32],
+        /// Which asset.
+        pub asset: Asset,
+        /// The payee.
+        #[ink(topic)]
+        pub payee: AccountId,
+        /// Still owed.
+        pub amount: u128,
+    }
+
+    /// A payee (or keeper) took what it was owed.
+    #[ink(event)]
+    pub struct Withdrawn {
+        /// Which asset.
+        pub asset: Asset,
+        /// Who.
+        #[ink(topic)]
+        pub account: AccountId,
+        /// How much.
+        pub amount: u128,
+    }
+
+    /// The split changed.
+    #[ink(event)]
+    pub struct SplitChanged {
+        /// The split now in force.
+        pub split: Split,
+    }
+
+    /// The owners changed.
+    #[ink(event)]
+    pub struct OwnersChanged {
+        /// Owners now.
+        pub owners: Vec<AccountId>,
+        /// Threshold now.
+        pub threshold: u8,
+    }
+
+    /// The timelock changed.
+    #[ink(event)]
+    pub struct TimelockChanged {
+        /// Queue time, ms.
+        pub min_delay: u64,
+        /// Execution window, ms.
+        pub grace_period: u64,
+    }
+
+    /// The guardian changed.
+    #[ink(event)]
+    pub struct GuardianChanged {
+        /// Guardian now.
+        pub guardian: Option<AccountId>,
+    }
+
+    /// The admin (governor) role moved.
+    #[ink(event)]
+    pub struct AdminChanged {
+        /// Previous admin.
+        pub old: AccountId,
+        /// New admin.
+        #[ink(topic)]
+        pub new: AccountId,
+    }
+
+    /// The contract's code was replaced through `upgrade`.
+    #[ink(event)]
+    pub struct Upgraded {
+        /// Code hash before.
+        pub old: Hash,
+        /// Code hash after.
+        pub new: Hash,
+    }
+
+    /// Splitter state. Fields are append-only across upgrades.
+    #[ink(storage)]
+    pub struct Splitter {
+        admin: AccountId,
+        token: AccountId,
+        staking: AccountId,
+        chain_id: u64,
+        owners: Vec<AccountId>,
+        threshold: u8,
+        min_delay: u64,
+        grace_period: u64,
+        guardian: Option<AccountId>,
+        paused: bool,
+        split: Split,
+        native: Book,
+        lode: Book,
+        /// Proposals made so far; part of every op id.
+        proposal_count: u64,
+        proposals: Mapping<[u8; 32], Proposal, ManualKey<0x4c4f_0201>>,
+        /// Next EIP-712 vote nonce per signer.
+        vote_nonces: Mapping<AccountId, u64, ManualKey<0x4c4f_0202>>,
+        owed: Mapping<(Asset, AccountId), u128, ManualKey<0x4c4f_0203>>,
+        fees: Mapping<(Asset, AccountId), u128, ManualKey<0x4c4f_0204>>,
+        /// Block each used batch id was settled in.
+        batches: Mapping<[u8; 32], u32, ManualKey<0x4c4f_0205>>,
+    }
+
+    impl Splitter {
+        /// Creates the splitter. `chain_id` goes into the EIP-712 domain; `token`
+        /// is LODE and `staking` answers `is_keeper`. The caller becomes admin.
+        #[allow(clippy::too_many_arguments)]
+        #[ink(constructor)]
+        pub fn new(
+            token: AccountId,
+            staking: AccountId,
+            chain_id: u64,
+            owners: Vec<AccountId>,
+            threshold: u8,
+            min_delay: u64,
+            grace_period: u64,
+            split: Split,
+            guardian: Option<AccountId>,
+        ) -> Result<Self, Error> {
+            let zero = AccountId::from([0u8; 32]);
+            if token == zero || staking == zero || guardian == Some(zero) {
+                return Err(Error::ZeroAccount);
+            }
+            check_owners(&owners, threshold)?;
+            check_timelock(min_delay, grace_period)?;
+            split.validate().map_err(|_| Error::InvalidSplit)?;
+            Ok(Self {
+                admin: Self::env().caller(),
+                token,
+                staking,
+                chain_id,
+                owners,
+                threshold,
+                min_delay,
+                grace_period,
+                guardian,
+                paused: false,
+                split,
+                native: Book::default(),
+                lode: Book::default(),
+                proposal_count: 0,
+                proposals: Mapping::default(),
+                vote_nonces: Mapping::default(),
+                owed: Mapping::default(),
+                fees: Mapping::default(),
+                batches: Mapping::default(),
+            })
+        }
+
+        // ---- Operations ----
+
+        /// Proposes `op` (owners only) and returns its id, unique because it
+        /// hashes a running proposal count. The proposer's approval is not
+        /// implied: it approves like everyone else.
+        #[ink(message)]
+        pub fn propose(&mut self, op: Operation) -> Result<[u8; 32], Error> {
+            let proposer = self.env().caller();
+            self.ensure_owner(proposer)?;
+            validate(&op)?;
+            let count = self.proposal_count;
+            self.proposal_count = count.checked_add(1).ok_or(Error::Overflow)?;
+            let op_id = self.env().hash_encoded::<Keccak256, _>(&(self.env().account_id(), count, &op));
+            let proposal = Proposal { op: op.clone(), proposer, approvals: Vec::new(), cancellations: Vec::new(), status: Status::Pending };
+            self.proposals.insert(op_id, &proposal);
+            self.env().emit_event(Proposed { op_id, proposer, op });
+            Ok(op_id)
+        }
+
+        /// Approves `op_id` as the calling owner; queues it at the threshold.
+        #[ink(message)]
+        pub fn approve(&mut self, op_id: [u8; 32]) -> Result<(), Error> {
+            let owner = self.env().caller();
+            self.ensure_owner(owner)?;
+            let mut proposal = self.proposal(op_id)?;
+            self.record(op_id, &mut proposal, owner, Vote::Approval, false)?;
+            self.proposals.insert(op_id, &proposal);
+            Ok(())
+        }
+
+        /// Approves `op_id` with owners' EIP-712 `Approval` signatures (relayed by
+        /// anyone). All or nothing: any bad signature fails the call, naming it.
+        #[ink(message)]
+        pub fn approve_by_signatures(&mut self, op_id: [u8; 32], votes: Vec<SignedVote>) -> Result<(), Error> {
+            self.vote_by_signatures(op_id, Vote::Approval, votes)
+        }
+
+        /// Votes to cancel `op_id`. The guardian or the governor cancels at once;
+        /// an owner's vote counts toward the threshold, which cancels.
+        #[ink(message)]
+        pub fn cancel(&mut self, op_id: [u8; 32]) -> Result<(), Error> {
+            let caller = self.env().caller();
+            let mut proposal = self.proposal(op_id)?;
+            if caller == self.admin || Some(caller) == self.guardian {
+                if matches!(proposal.status, Status::Executed | Status::Cancelled) {
+                    return Err(Error::Finished);
+                }
+                proposal.status = Status::Cancelled;
+                self.env().emit_event(Cancelled { op_id, by: caller });
+            } else {
+                self.ensure_owner(caller)?;
+                self.record(op_id, &mut proposal, caller, Vote::Cancellation, false)?;
+            }
+            self.proposals.insert(op_id, &proposal);
+            Ok(())
+        }
+
+        /// Votes to cancel `op_id` with owners' EIP-712 `Cancellation` signatures.
+        #[ink(message)]
+        pub fn cancel_by_signatures(&mut self, op_id: [u8; 32], votes: Vec<SignedVote>) -> Result<(), Error> {
+            self.vote_by_signatures(op_id, Vote::Cancellation, votes)
+        }
+
+        /// Executes a queued operation inside `[ready_at, ready_at + grace_period]`.
+        /// Anyone may call. While paused only `Unpause` executes.
+        #[ink(message)]
+        pub fn execute(&mut self, op_id: [u8; 32]) -> Result<(), Error> {
+            let mut proposal = self.proposal(op_id)?;
+            let Status::Queued { ready_at } = proposal.status else {
+                return Err(match proposal.status {
+                    Status::Pending => Error::NotQueued,
+                    _ => Error::Finished,
+                });
+            };
+            let now = self.env().block_timestamp();
+            if now < ready_at {
+                return Err(Error::TooEarly);
+            }
+            if now > ready_at.saturating_add(self.grace_period) {
+                return Err(Error::Expired);
+            }
+            if self.paused && proposal.op != Operation::Unpause {
+                return Err(Error::Paused);
+            }
+            proposal.status = Status::Executed;
+            self.proposals.insert(op_id, &proposal);
+            self.apply(proposal.op)?;
+            self.env().emit_event(Executed { op_id });
+            Ok(())
+        }
+
+        /// Pauses distribution, settlement, withdrawal and execution. Any single
+        /// owner, the guardian or the governor: a fast answer to a leaked key.
+        #[ink(message)]
+        pub fn pause(&mut self) -> Result<(), Error> {
+            let caller = self.env().caller();
+            if !(self.owners.contains(&caller) || Some(caller) == self.guardian || caller == self.admin) {
+                return Err(Error::NotPauser);
+            }
+            if self.paused {
+                return Ok(());
+            }
+            self.paused = true;
+            self.env().emit_event(PauseChanged { paused: true, by: caller });
+            Ok(())
+        }
+
+        /// Lifts a pause at once. Governor only; owners use an `Unpause` operation.
+        #[ink(message)]
+        pub fn unpause(&mut self) -> Result<(), Error> {
+            self.ensure_admin()?;
+            self.set_unpaused()
+        }
+
+        // ---- Money ----
+
+        /// Divides what arrived in `asset` since last time among the payees by
+        /// shares, plus the carried remainder. A bonded keeper caller earns the
+        /// keeper fee. Returns the amount newly received.
+        #[ink(message)]
+        pub fn distribute(&mut self, asset: Asset) -> Result<u128, Error> {
+            self.ensure_unpaused()?;
+            let caller = self.env().caller();
+            let received = self.received(asset)?;
+            if received == 0 {
+                return Ok(0);
+            }
+            let pay_fee = self.split.keeper_fee_bps > 0 && self.is_keeper(caller)?;
+            self.divide(asset, received, pay_fee.then_some(caller))?;
+            Ok(received)
+        }
+
+        /// Pays each listed payee what it is owed in `asset`. Bonded keepers only.
+        /// A `batch_id` is accepted once; a payee whose transfer fails stays owed
+        /// (`SettlementFailed`) and the rest proceed. Returns the amount paid.
+        #[ink(message)]
+        pub fn settle(&mut self, batch_id: [u8; 32], asset: Asset, payees: Vec<AccountId>) -> Result<u128, Error> {
+            self.ensure_unpaused()?;
+            if u32::try_from(payees.len()).map_or(true, |n| n > MAX_BATCH_LEN) {
+                return Err(Error::BatchTooLarge);
+            }
+            if self.batches.contains(batch_id) {
+                return Err(Error::BatchAlreadySettled);
+            }
+            if !self.is_keeper(self.env().caller())? {
+                return Err(Error::NotKeeper);
+            }
+            self.batches.insert(batch_id, &self.env().block_number());
+            let (mut paid, mut failed, mut amount) = (0u32, 0u32, 0u128);
+            for payee in payees {
+                let owed = self.owed.get((asset, payee)).unwrap_or(0);
+                if owed == 0 {
+                    continue;
+                }
+                if self.send(asset, payee, owed).is_ok() {
+                    self.owed.remove((asset, payee));
+                    let book = self.book_mut(asset);
+                    book.owed = book.owed.checked_sub(owed).ok_or(Error::Overflow)?;
+                    paid = paid.saturating_add(1);
+                    amount = amount.checked_add(owed).ok_or(Error::Overflow)?;
+                } else {
+                    failed = failed.saturating_add(1);
+                    self.env().emit_event(SettlementFailed { batch_id, asset, payee, amount: owed });
+                }
+            }
+            self.env().emit_event(Settled { batch_id, asset, paid, amount, failed });
+            Ok(amount)
+        }
+
+        /// Pays the caller everything it is owed in `asset` (as payee and as
+        /// keeper). Needs no keeper. Returns the amount.
+        #[ink(message)]
+        pub fn withdraw(&mut self, asset: Asset) -> Result<u128, Error> {
+            self.ensure_unpaused()?;
+            let who = self.env().caller();
+            let owed = self.owed.take((asset, who)).unwrap_or(0);
+            let fee = self.fees.take((asset, who)).unwrap_or(0);
+            let amount = owed.checked_add(fee).ok_or(Error::Overflow)?;
+            if amount == 0 {
+                return Err(Error::NothingOwed);
+            }
+            let book = self.book_mut(asset);
+            book.owed = book.owed.checked_sub(owed).ok_or(Error::Overflow)?;
+            book.fees = book.fees.checked_sub(fee).ok_or(Error::Overflow)?;
+            self.send(asset, who, amount).map_err(|_| Error::TransferFailed)?;
+            self.env().emit_event(Withdrawn { asset, account: who, amount });
+            Ok(amount)
+        }
+
+        // ---- Reads ----
+
+        /// A proposal and its state now.
+        #[ink(message)]
+        pub fn operation(&self, op_id: [u8; 32]) -> Option<(Proposal, OpState)> {
+            let proposal = self.proposals.get(op_id)?;
+            let state = self.state_of(&proposal);
+            Some((proposal, state))
+        }
+
+        /// The EIP-712 digest an owner signs to cast `vote` on `op_id`.
+        #[ink(message)]
+        pub fn vote_digest(&self, op_id: [u8; 32], approve: bool, nonce: u64, deadline: u64) -> [u8; 32] {
+            let vote = if approve { Vote::Approval } else { Vote::Cancellation };
+            self.digest(&VoteMessage { vote, op_id, nonce, deadline })
+        }
+
+        /// The next EIP-712 vote nonce of `signer`.
+        #[ink(message)]
+        pub fn vote_nonce(&self, signer: AccountId) -> u64 {
+            self.vote_nonces.get(signer).unwrap_or(0)
+        }
+
+        /// Owners and threshold.
+        #[ink(message)]
+        pub fn owners(&self) -> (Vec<AccountId>, u8) {
+            (self.owners.clone(), self.threshold)
+        }
+
+        /// `(min_delay, grace_period)` in ms.
+        #[ink(message)]
+        pub fn timelock(&self) -> (u64, u64) {
+            (self.min_delay, self.grace_period)
+        }
+
+        /// The split in force.
+        #[ink(message)]
+        pub fn split(&self) -> Split {
+            self.split.clone()
+        }
+
+        /// The accounting of `asset`.
+        #[ink(message)]
+        pub fn book(&self, asset: Asset) -> Book {
+            *self.book_ref(asset)
+        }
+
+        /// What `account` is owed in `asset`: `(as payee, as keeper)`.
+        #[ink(message)]
+        pub fn owed(&self, asset: Asset, account: AccountId) -> (u128, u128) {
+            (self.owed.get((asset, account)).unwrap_or(0), self.fees.get((asset, account)).unwrap_or(0))
+        }
+
+        /// Whether `batch_id` was settled.
+        #[ink(message)]
+        pub fn batch_settled(&self, batch_id: [u8; 32]) -> bool {
+            self.batches.contains(batch_id)
+        }
+
+        /// Most payees per `settle`.
+        #[ink(message)]
+        pub fn max_batch_len(&self) -> u32 {
+            MAX_BATCH_LEN
+        }
+
+        /// Whether paused.
+        #[ink(message)]
+        pub fn paused(&self) -> bool {
+            self.paused
+        }
+
+        /// The guardian.
+        #[ink(message)]
+        pub fn guardian(&self) -> Option<AccountId> {
+            self.guardian
+        }
+
+        /// The chain id in the EIP-712 domain.
+        #[ink(message)]
+        pub fn chain_id(&self) -> u64 {
+            self.chain_id
+        }
+
+        // ---- Governance ----
+
+        /// The account holding the governor role.
+        #[ink(message)]
+        pub fn admin(&self) -> AccountId {
+            self.admin
+        }
+
+        /// Version of the code this contract runs (see [`CODE_VERSION`]).
+        #[ink(message)]
+        pub fn code_version(&self) -> u32 {
+            CODE_VERSION
+        }
+
+        /// Hands the admin role to `new_admin`. Admin only.
+        #[ink(message)]
+        pub fn set_admin(&mut self, new_admin: AccountId) -> Result<(), Error> {
+            self.ensure_admin()?;
+            if new_admin == AccountId::from([0u8; 32]) {
+                return Err(Error::ZeroAccount);
+            }
+            let old = core::mem::replace(&mut self.admin, new_admin);
+            self.env().emit_event(AdminChanged { old, new: new_admin });
+            Ok(())
+        }
+
+        /// Replaces this contract's code, keeping its storage. Admin only.
+        #[ink(message)]
+        pub fn upgrade(&mut self, code_hash: Hash) -> Result<(), Error> {
+            self.ensure_admin()?;
+            let old = self.env().own_code_hash().map_err(|_| Error::UnknownCodeHash)?;
+            self.env().set_code_hash(&code_hash).map_err(|_| Error::UnknownCodeHash)?;
+            self.env().emit_event(Upgraded { old, new: code_hash });
+            Ok(())
+        }
+
+        // ---- Internals: votes ----
+
+        fn vote_by_signatures(&mut self, op_id: [u8; 32], vote: Vote, votes: Vec<SignedVote>) -> Result<(), Error> {
+            let mut proposal = self.proposal(op_id)?;
+            let now = self.env().block_timestamp();
+            for (i, signed) in votes.iter().enumerate() {
+                let index = u32::try_from(i).map_err(|_| Error::Overflow)?;
+                if signed.deadline < now {
+                    return Err(Error::SignatureExpired { index });
+                }
+                let digest = self.digest(&VoteMessage { vote, op_id, nonce: signed.nonce, deadline: signed.deadline });
+                let key = self.env().ecdsa_recover(&signed.signature, &digest).map_err(|_| Error::InvalidSignature { index })?;
+                let signer = AccountId::from(self.env().hash_bytes::<Blake2x256>(&key));
+                if !self.owners.contains(&signer) {
+                    return Err(Error::SignerNotOwner { index });
+                }
+                let counted = match vote {
+                    Vote::Approval => &proposal.approvals,
+                    Vote::Cancellation => &proposal.cancellations,
+                };
+                if counted.contains(&signer) {
+                    return Err(Error::DuplicateSigner { index });
+                }
+                let nonce = self.vote_nonce(signer);
+                if signed.nonce != nonce {
+                    return Err(Error::BadNonce { index });
+                }
+                self.vote_nonces.insert(signer, &nonce.checked_add(1).ok_or(Error::Overflow)?);
+                self.record(op_id, &mut proposal, signer, vote, true).map_err(|e| match e {
+                    Error::AlreadyVoted => Error::DuplicateSigner { index },
+                    other => other,
+                })?;
+            }
+            self.proposals.insert(op_id, &proposal);
+            Ok(())
+        }
+
+        /// Adds `owner`'s vote and applies the threshold: queue on approvals,
+        /// cancel on cancellations.
+        fn record(
+            &mut self,
+            op_id: [u8; 32],
+            proposal: &mut Proposal,
+            owner: AccountId,
+            vote: Vote,
+            by_signature: bool,
+        ) -> Result<(), Error> {
+            let pending = proposal.status == Status::Pending;
+            let votes = match vote {
+                Vote::Approval if pending => &mut proposal.approvals,
+                Vote::Approval => return Err(Error::NotPending),
+                Vote::Cancellation if !matches!(proposal.status, Status::Executed | Status::Cancelled) => &mut proposal.cancellations,
+                Vote::Cancellation => return Err(Error::Finished),
+            };
+            if votes.contains(&owner) {
+                return Err(Error::AlreadyVoted);
+            }
+            votes.push(owner);
+            self.env().emit_event(Voted { op_id, owner, approve: vote == Vote::Approval, by_signature });
+            // Votes of accounts no longer owners (after a rotation) do not count.
+            let counted = votes.iter().filter(|v| self.owners.contains(*v)).count();
+            if counted < usize::from(self.threshold) {
+                return Ok(());
+            }
+            match vote {
+                Vote::Approval => {
+                    let ready_at = self.env().block_timestamp().checked_add(self.min_delay).ok_or(Error::Overflow)?;
+                    proposal.status = Status::Queued { ready_at };
+                    let expires_at = ready_at.saturating_add(self.grace_period);
+                    self.env().emit_event(Queued { op_id, ready_at, expires_at });
+                }
+                Vote::Cancellation => {
+                    proposal.status = Status::Cancelled;
+                    self.env().emit_event(Cancelled { op_id, by: owner });
+                }
+            }
+            Ok(())
+        }
+
+        fn digest(&self, message: &VoteMessage) -> [u8; 32] {
+            let keccak = |input: &[u8]| {
+                let mut out = [0u8; 32];
+                ink::env::hash_bytes::<Keccak256>(input, &mut out);
+                out
+            };
+            let me = self.env().account_id();
+            let splitter: &[u8; 32] = me.as_ref();
+            eip712::signing_hash(keccak, self.chain_id, splitter, message)
+        }
+
+        fn proposal(&self, op_id: [u8; 32]) -> Result<Proposal, Error> {
+            self.proposals.get(op_id).ok_or(Error::UnknownOperation)
+        }
+
+        fn state_of(&self, proposal: &Proposal) -> OpState {
+            let now = self.env().block_timestamp();
+            match proposal.status {
+                Status::Pending => OpState::Pending,
+                Status::Executed => OpState::Executed,
+                Status::Cancelled => OpState::Cancelled,
+                Status::Queued { ready_at } if now < ready_at => OpState::Queued,
+                Status::Queued { ready_at } if now <= ready_at.saturating_add(self.grace_period) => OpState::Ready,
+                Status::Queued { .. } => OpState::Expired,
+            }
+        }
+
+        /// Carries out an executed operation.
+        fn apply(&mut self, op: Operation) -> Result<(), Error> {
+            match op {
+                Operation::SetSplit { payees, shares, keeper_fee_bps } => {
+                    // Everything received so far is owed under the old split.
+                    for asset in [Asset::Native, Asset::Lode] {
+                        let received = self.received(asset)?;
+                        if received > 0 {
+                            self.divide(asset, received, None)?;
+                        }
+                    }
+                    self.split = Split { payees, shares, keeper_fee_bps };
+                    self.env().emit_event(SplitChanged { split: self.split.clone() });
+                }
+                Operation::SetOwners { owners, threshold } => {
+                    self.owners = owners.clone();
+                    self.threshold = threshold;
+                    self.env().emit_event(OwnersChanged { owners, threshold });
+                }
+                Operation::SetTimelock { min_delay, grace_period } => {
+                    self.min_delay = min_delay;
+                    self.grace_period = grace_period;
+                    self.env().emit_event(TimelockChanged { min_delay, grace_period });
+                }
+                Operation::Unpause => self.set_unpaused()?,
+                Operation::SetGuardian { guardian } => {
+                    self.guardian = guardian;
+                    self.env().emit_event(GuardianChanged { guardian });
+                }
+            }
+            Ok(())
+        }
+
+        // ---- Internals: money ----
+
+        /// Funds of `asset` that arrived since the last division.
+        fn received(&self, asset: Asset) -> Result<u128, Error> {
+            let held = match asset {
+                Asset::Native => self.env().balance(),
+                Asset::Lode => self.lode_balance()?,
+            };
+            let accounted = self.book_ref(asset).accounted().ok_or(Error::Overflow)?;
+            held.checked_sub(accounted).ok_or(Error::Insolvent)
+        }
+
+        /// Credits a division of `received` (plus the carried remainder).
+        fn divide(&mut self, asset: Asset, received: u128, keeper: Option<AccountId>) -> Result<(), Error> {
+            let book = *self.book_ref(asset);
+            let division = self.split.divide(received, book.remainder, keeper.is_some()).ok_or(Error::Overflow)?;
+            let mut credited = 0u128;
+            for (payee, part) in self.split.payees.iter().zip(division.parts.iter()) {
+                if *part == 0 {
+                    continue;
+                }
+                let owed = self.owed.get((asset, *payee)).unwrap_or(0).checked_add(*part).ok_or(Error::Overflow)?;
+                self.owed.insert((asset, *payee), &owed);
+                credited = credited.checked_add(*part).ok_or(Error::Overflow)?;
+            }
+            let caller = self.env().caller();
+            if let Some(keeper) = keeper {
+                let fees = self.fees.get((asset, keeper)).unwrap_or(0).checked_add(division.fee).ok_or(Error::Overflow)?;
+                self.fees.insert((asset, keeper), &fees);
+            }
+            let new_book = Book {
+                owed: book.owed.checked_add(credited).ok_or(Error::Overflow)?,
+                fees: book.fees.checked_add(division.fee).ok_or(Error::Overflow)?,
+                remainder: division.remainder,
+            };
+            *self.book_mut(asset) = new_book;
+            self.env().emit_event(Distributed {
+                asset,
+                received,
+                credited,
+                fee: division.fee,
+                keeper: caller,
+                remainder: division.remainder,
+            });
+            Ok(())
+        }
+
+        fn book_ref(&self, asset: Asset) -> &Book {
+            match asset {
+                Asset::Native => &self.native,
+                Asset::Lode => &self.lode,
+            }
+        }
+
+        fn book_mut(&mut self, asset: Asset) -> &mut Book {
+            match asset {
+                Asset::Native => &mut self.native,
+                Asset::Lode => &mut self.lode,
+            }
+        }
+
+        /// Transfers `amount` of `asset` to `to`; `Err` leaves everything as it was.
+        fn send(&self, asset: Asset, to: AccountId, amount: u128) -> Result<(), Error> {
+            match asset {
+                Asset::Native => self.env().transfer(to, amount).map_err(|_| Error::TransferFailed),
+                Asset::Lode => {
+                    let result = build_call::<<Self as ink::env::ContractEnv>::Env>()
+                        .call(self.token)
+                        .exec_input(
+                            ExecutionInput::new(Selector::new(ink::selector_bytes!("PSP22::transfer")))
+                                .push_arg(to)
+                                .push_arg(amount)
+                                .push_arg(Vec::<u8>::new()),
+                        )
+                        .returns::<Result<(), PSP22Error>>()
+                        .try_invoke();
+                    match result {
+                        Ok(Ok(Ok(()))) => Ok(()),
+                        _ => Err(Error::TransferFailed),
+                    }
+                }
+            }
+        }
+
+        fn lode_balance(&self) -> Result<u128, Error> {
+            let own = self.env().account_id();
+            build_call::<<Self as ink::env::ContractEnv>::Env>()
+                .call(self.token)
+                .exec_input(ExecutionInput::new(Selector::new(ink::selector_bytes!("PSP22::balance_of"))).push_arg(own))
+                .returns::<u128>()
+                .try_invoke()
+                .map_err(|_| Error::CallFailed)?
+                .map_err(|_| Error::CallFailed)
+        }
+
+        fn is_keeper(&self, who: AccountId) -> Result<bool, Error> {
+            build_call::<<Self as ink::env::ContractEnv>::Env>()
+                .call(self.staking)
+                .exec_input(ExecutionInput::new(Selector::new(ink::selector_bytes!("is_keeper"))).push_arg(who))
+                .returns::<bool>()
+                .try_invoke()
+                .map_err(|_| Error::CallFailed)?
+                .map_err(|_| Error::CallFailed)
+        }
+
+        // ---- Internals: roles ----
+
+        fn ensure_owner(&self, who: AccountId) -> Result<(), Error> {
+            if !self.owners.contains(&who) {
+                return Err(Error::NotOwner);
+            }
+            Ok(())
+        }
+
+        fn ensure_admin(&self) -> Result<(), Error> {
+            if self.env().caller() != self.admin {
+                return Err(Error::NotAdmin);
+            }
+            Ok(())
+        }
+
+        fn ensure_unpaused(&self) -> Result<(), Error> {
+            if self.paused {
+                return Err(Error::Paused);
+            }
+            Ok(())
+        }
+
+        fn set_unpaused(&mut self) -> Result<(), Error> {
+            if !self.paused {
+                return Err(Error::NotPaused);
+            }
+            self.paused = false;
+            self.env().emit_event(PauseChanged { paused: false, by: self.env().caller() });
+            Ok(())
+        }
+    }
+
+    /// Checks an operation's arguments when it is proposed (so a bad one never
+    /// collects votes).
+    fn validate(op: &Operation) -> Result<(), Error> {
+        match op {
+            Operation::SetSplit { payees, shares, keeper_fee_bps } => {
+                Split { payees: payees.clone(), shares: shares.clone(), keeper_fee_bps: *keeper_fee_bps }
+                    .validate()
+                    .map_err(|_| Error::InvalidSplit)
+            }
+            Operation::SetOwners { owners, threshold } => check_owners(owners, *threshold),
+            Operation::SetTimelock { min_delay, grace_period } => check_timelock(*min_delay, *grace_period),
+            Operation::SetGuardian { guardian } if *guardian == Some(AccountId::from([0u8; 32])) => Err(Error::ZeroAccount),
+            Operation::Unpause | Operation::SetGuardian { .. } => Ok(()),
+        }
+    }
+
+    fn check_owners(owners: &[AccountId], threshold: u8) -> Result<(), Error> {
+        let zero = AccountId::from([0u8; 32]);
+        let distinct = owners.iter().enumerate().all(|(i, o)| *o != zero && !owners[..i].contains(o));
+        if owners.is_empty() || owners.len() > MAX_OWNERS || !distinct || threshold == 0 || usize::from(threshold) > owners.len() {
+            return Err(Error::InvalidOwners);
+        }
+        Ok(())
+    }
+
+    fn check_timelock(min_delay: u64, grace_period: u64) -> Result<(), Error> {
+        if min_delay > MAX_PERIOD_MS || grace_period == 0 || grace_period > MAX_PERIOD_MS {
+            return Err(Error::InvalidTimelock);
+        }
+        Ok(())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use crate::MAX_KEEPER_FEE_BPS;
+
+        fn accounts() -> ink::env::test::DefaultAccounts<ink::env::DefaultEnvironment> {
+            ink::env::test::default_accounts::<ink::env::DefaultEnvironment>()
+        }
+
+        fn set_caller(who: AccountId) {
+            ink::env::test::set_caller::<ink::env::DefaultEnvironment>(who);
+        }
+
+        fn set_now(ms: u64) {
+            ink::env::test::set_block_timestamp::<ink::env::DefaultEnvironment>(ms);
+        }
+
+        /// Holds the governor's role in these tests; not an owner.
+        fn admin() -> AccountId {
+            AccountId::from([0xad; 32])
+        }
+
+        fn splitter() -> Splitter {
+            let a = accounts();
+            set_caller(admin());
+            let split = Split { payees: vec![a.django], shares: vec![1], keeper_fee_bps: 0 };
+            Splitter::new(a.eve, a.frank, 42, vec![a.alice, a.bob, a.charlie], 2, 1_000, 500, split, None).expect("valid")
+        }
+
+        fn timelock_op() -> Operation {
+            Operation::SetTimelock { min_delay: 10, grace_period: 20 }
+        }
+
+        #[ink::test]
+        fn constructor_rejects_bad_owners_timelocks_and_splits() {
+            let a = accounts();
+            let split = Split { payees: vec![a.django], shares: vec![1], keeper_fee_bps: 0 };
+            let new = |owners: Vec<AccountId>, threshold, delay, grace, split: Split| {
+                Splitter::new(a.eve, a.frank, 1, owners, threshold, delay, grace, split, None).err()
+            };
+            assert_eq!(new(vec![], 1, 0, 1, split.clone()), Some(Error::InvalidOwners));
+            assert_eq!(new(vec![a.bob, a.bob], 1, 0, 1, split.clone()), Some(Error::InvalidOwners));
+            assert_eq!(new(vec![a.bob], 2, 0, 1, split.clone()), Some(Error::InvalidOwners));
+            assert_eq!(new(vec![a.bob], 0, 0, 1, split.clone()), Some(Error::InvalidOwners));
+            assert_eq!(new(vec![a.bob; MAX_OWNERS + 1], 1, 0, 1, split.clone()), Some(Error::InvalidOwners));
+            assert_eq!(new(vec![a.bob], 1, 0, 0, split.clone()), Some(Error::InvalidTimelock));
+            assert_eq!(new(vec![a.bob], 1, MAX_PERIOD_MS + 1, 1, split.clone()), Some(Error::InvalidTimelock));
+            assert_eq!(new(vec![a.bob], 1, 0, 1, Split { shares: vec![0], ..split }), Some(Error::InvalidSplit));
+        }
+
+        #[ink::test]
+        fn an_operation_queues_at_the_threshold_and_executes_only_in_its_window() {
+            let mut s = splitter();
+            let a = accounts();
+            set_now(100);
+            set_caller(a.alice);
+            let id = s.propose(timelock_op()).unwrap();
+            assert_eq!(s.approve(id), Ok(()));
+            assert_eq!(s.approve(id), Err(Error::AlreadyVoted));
+            assert_eq!(s.execute(id), Err(Error::NotQueued));
+            set_caller(a.bob);
+            assert_eq!(s.approve(id), Ok(()));
+            assert_eq!(s.operation(id).unwrap().1, OpState::Queued);
+            set_caller(a.charlie);
+            assert_eq!(s.approve(id), Err(Error::NotPending));
+            set_now(1_099);
+            assert_eq!(s.execute(id), Err(Error::TooEarly));
+            set_now(1_100);
+            assert_eq!(s.operation(id).unwrap().1, OpState::Ready);
+            assert_eq!(s.execute(id), Ok(()));
+            assert_eq!(s.timelock(), (10, 20));
+            assert_eq!(s.execute(id), Err(Error::Finished));
+        }
+
+        #[ink::test]
+        fn an_operation_expires_after_its_grace_period() {
+            let mut s = splitter();
+            let a = accounts();
+            set_now(0);
+            set_caller(a.alice);
+            let id = s.propose(timelock_op()).unwrap();
+            s.approve(id).unwrap();
+            set_caller(a.bob);
+            s.approve(id).unwrap();
+            set_now(1_501);
+            assert_eq!(s.operation(id).unwrap().1, OpState::Expired);
+            assert_eq!(s.execute(id), Err(Error::Expired));
+        }
+
+        #[ink::test]
+        fn identical_proposals_get_distinct_ids() {
+            let mut s = splitter();
+            set_caller(accounts().alice);
+            assert_ne!(s.propose(timelock_op()).unwrap(), s.propose(timelock_op()).unwrap());
+        }
+
+        #[ink::test]
+        fn cancelling_takes_the_threshold_or_the_governor() {
+            let mut s = splitter();
+            let a = accounts();
+            set_caller(a.alice);
+            let id = s.propose(timelock_op()).unwrap();
+            assert_eq!(s.cancel(id), Ok(()));
+            assert_eq!(s.operation(id).unwrap().1, OpState::Pending, "one vote of two");
+            set_caller(a.django);
+            assert_eq!(s.cancel(id), Err(Error::NotOwner));
+            set_caller(a.bob);
+            assert_eq!(s.cancel(id), Ok(()));
+            assert_eq!(s.operation(id).unwrap().1, OpState::Cancelled);
+            assert_eq!(s.approve(id), Err(Error::NotPending));
+
+            set_caller(a.alice);
+            let id = s.propose(timelock_op()).unwrap();
+            s.approve(id).unwrap();
+            set_caller(a.bob);
+            s.approve(id).unwrap();
+            set_caller(admin());
+            assert_eq!(s.cancel(id), Ok(()));
+            assert_eq!(s.operation(id).unwrap().1, OpState::Cancelled, "the governor cancels even a queued operation");
+        }
+
+        #[ink::test]
+        fn rotated_out_owners_stop_counting() {
+            let mut s = splitter();
+            let a = accounts();
+            set_caller(a.alice);
+            let pending = s.propose(timelock_op()).unwrap();
+            s.approve(pending).unwrap();
+            // Rotate: alice out, django in.
+            let rotate = s.propose(Operation::SetOwners { owners: vec![a.bob, a.charlie, a.django], threshold: 2 }).unwrap();
+            s.approve(rotate).unwrap();
+            set_caller(a.bob);
+            s.approve(rotate).unwrap();
+            set_now(1_000);
+            s.execute(rotate).unwrap();
+            // Bob's approval joins alice's, but alice no longer counts.
+            s.approve(pending).unwrap();
+            assert_eq!(s.operation(pending).unwrap().1, OpState::Pending);
+            set_caller(a.django);
+            s.approve(pending).unwrap();
+            assert_eq!(s.operation(pending).unwrap().1, OpState::Queued);
+            set_caller(a.alice);
+            assert_eq!(s.propose(timelock_op()), Err(Error::NotOwner));
+        }
+
+        #[ink::test]
+        fn pause_is_quick_and_unpause_takes_the_full_path() {
+            let mut s = splitter();
+            let a = accounts();
+            set_caller(a.django);
+            assert_eq!(s.pause(), Err(Error::NotPauser));
+            set_caller(a.charlie);
+            assert_eq!(s.pause(), Ok(()));
+            assert_eq!(s.withdraw(Asset::Native), Err(Error::Paused));
+            assert_eq!(s.unpause(), Err(Error::NotAdmin));
+            let other = s.propose(timelock_op()).unwrap();
+            let unpause = s.propose(Operation::Unpause).unwrap();
+            for who in [a.bob, a.charlie] {
+                set_caller(who);
+                s.approve(other).unwrap();
+                s.approve(unpause).unwrap();
+            }
+            set_now(1_000);
+            assert_eq!(s.execute(other), Err(Error::Paused), "only Unpause runs while paused");
+            assert_eq!(s.execute(unpause), Ok(()));
+            assert!(!s.paused());
+            assert_eq!(s.execute(other), Ok(()));
+        }
+
+        #[ink::test]
+        fn bad_proposals_never_collect_votes() {
+            let mut s = splitter();
+            let a = accounts();
+            set_caller(a.alice);
+            assert_eq!(s.propose(Operation::SetOwners { owners: vec![a.bob], threshold: 2 }), Err(Error::InvalidOwners));
+            assert_eq!(
+                s.propose(Operation::SetSplit { payees: vec![a.bob], shares: vec![1], keeper_fee_bps: MAX_KEEPER_FEE_BPS + 1 }),
+                Err(Error::InvalidSplit)
+            );
+            assert_eq!(s.propose(Operation::SetTimelock { min_delay: 0, grace_period: 0 }), Err(Error::InvalidTimelock));
+            assert_eq!(s.propose(Operation::SetGuardian { guardian: Some(AccountId::from([0u8; 32])) }), Err(Error::ZeroAccount));
+            assert_eq!(s.approve([0u8; 32]), Err(Error::UnknownOperation));
+        }
+    }
+}

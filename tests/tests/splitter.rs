@@ -1,0 +1,307 @@
+//! The splitter against the real WASM on the embedded chain: EIP-712 approvals
+//! signed with alloy, the timelock, cancelling, pausing, distribution and
+//! batched settlement by bonded keepers.
+
+use alloy_primitives::{B256, U256};
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
+use alloy_sol_types::{eip712_domain, sol, Eip712Domain, SolStruct};
+use blake2::digest::consts::U32;
+use blake2::{Blake2b, Digest};
+use lode_deploy::DEV_CHAIN_ID;
+use lode_keeper::chain::{AccountId, Chain};
+use lode_keeper::keys::Signer;
+use lode_splitter::{Asset, Error, OpState, Operation, Proposal, SignedVote};
+use lode_staking::StakingParams;
+use lode_tests::Harness;
+
+sol! {
+    struct Approval { bytes32 opId; uint256 nonce; uint256 deadline; }
+    struct Cancellation { bytes32 opId; uint256 nonce; uint256 deadline; }
+}
+
+const LODE: u128 = 1_000_000_000_000;
+/// Timelock of these tests: 2 blocks (6 s each) of delay, 5 blocks to execute.
+const MIN_DELAY_MS: u64 = 12_000;
+const GRACE_MS: u64 = 30_000;
+
+async fn harness() -> Harness {
+    Harness::with(|c| {
+        c.splitter.min_delay_ms = MIN_DELAY_MS;
+        c.splitter.grace_period_ms = GRACE_MS;
+        c.staking = StakingParams { unbonding_period: 5, min_keeper_bond: 100 * LODE, activation_delay: 1 };
+    })
+    .await
+}
+
+/// The alloy signer holding the same key as `Signer::dev(name)`.
+fn alloy_key(name: &str) -> PrivateKeySigner {
+    let secret: [u8; 32] = Blake2b::<U32>::digest(format!("lode/dev/{name}")).into();
+    PrivateKeySigner::from_bytes(&B256::from(secret)).unwrap()
+}
+
+fn domain(chain_id: u64, splitter: AccountId) -> Eip712Domain {
+    eip712_domain! { name: "Lode Splitter", version: "1", chain_id: chain_id, salt: B256::from(splitter.0) }
+}
+
+/// An owner's EIP-712 approval, signed by alloy.
+fn sign_approval(name: &str, domain: &Eip712Domain, op_id: [u8; 32], nonce: u64, deadline: u64) -> SignedVote {
+    let message = Approval { opId: B256::from(op_id), nonce: U256::from(nonce), deadline: U256::from(deadline) };
+    sign(name, message.eip712_signing_hash(domain), nonce, deadline)
+}
+
+fn sign_cancellation(name: &str, domain: &Eip712Domain, op_id: [u8; 32], nonce: u64, deadline: u64) -> SignedVote {
+    let message = Cancellation { opId: B256::from(op_id), nonce: U256::from(nonce), deadline: U256::from(deadline) };
+    sign(name, message.eip712_signing_hash(domain), nonce, deadline)
+}
+
+fn sign(name: &str, hash: B256, nonce: u64, deadline: u64) -> SignedVote {
+    let signature = alloy_key(name).sign_hash_sync(&hash).unwrap();
+    SignedVote { nonce, deadline, signature: signature.as_bytes() }
+}
+
+async fn now_ms(h: &Harness) -> u64 {
+    // Calls execute in the open block, stamped one block time after the head.
+    h.chain.head().await.unwrap().timestamp_ms + 6_000
+}
+
+async fn propose(h: &Harness, op: Operation) -> [u8; 32] {
+    let r: Result<[u8; 32], Error> = h.send(&h.alice, "splitter", "propose", op).await;
+    r.unwrap()
+}
+
+async fn state(h: &Harness, op_id: [u8; 32]) -> (Proposal, OpState) {
+    let r: Option<(Proposal, OpState)> = h.read("splitter", "operation", op_id).await.unwrap();
+    r.unwrap()
+}
+
+fn timelock_op() -> Operation {
+    Operation::SetTimelock { min_delay: MIN_DELAY_MS, grace_period: GRACE_MS + 1 }
+}
+
+#[tokio::test]
+async fn the_contract_digest_equals_alloys_eip712_signing_hash() {
+    let h = harness().await;
+    let splitter = h.address("splitter");
+    let d = domain(DEV_CHAIN_ID, splitter);
+    let op_id = [0x5a; 32];
+    let (nonce, deadline) = (7u64, 1_900_000_000_000u64);
+    let ours: [u8; 32] = h.read("splitter", "vote_digest", (op_id, true, nonce, deadline)).await.unwrap();
+    let alloys = Approval { opId: B256::from(op_id), nonce: U256::from(nonce), deadline: U256::from(deadline) }.eip712_signing_hash(&d);
+    assert_eq!(ours, alloys.0);
+    let ours: [u8; 32] = h.read("splitter", "vote_digest", (op_id, false, nonce, deadline)).await.unwrap();
+    let alloys = Cancellation { opId: B256::from(op_id), nonce: U256::from(nonce), deadline: U256::from(deadline) }.eip712_signing_hash(&d);
+    assert_eq!(ours, alloys.0);
+}
+
+/// Approvals as raw account bytes, for comparison.
+fn approvals(p: &Proposal) -> Vec<[u8; 32]> {
+    p.approvals.iter().map(|a| *a.as_ref()).collect()
+}
+
+#[tokio::test]
+async fn signed_approvals_queue_an_operation_that_executes_in_its_window_then_expires() {
+    let h = harness().await;
+    let d = domain(DEV_CHAIN_ID, h.address("splitter"));
+    let op_id = propose(&h, timelock_op()).await;
+    let deadline = now_ms(&h).await + 60_000;
+    let votes = vec![sign_approval("bob", &d, op_id, 0, deadline), sign_approval("carol", &d, op_id, 0, deadline)];
+    // Anyone relays: dave is not an owner.
+    let out = h.chain.call(&h.dave, h.address("splitter"), 0, h.input("splitter", "approve_by_signatures", (op_id, votes))).await.unwrap();
+    assert_eq!(out.decode::<Result<(), Error>>().unwrap(), Ok(()));
+    assert!(out.events.iter().any(|e| h.registry.is(e, "splitter", "Queued")));
+    let (proposal, s) = state(&h, op_id).await;
+    assert_eq!(s, OpState::Queued);
+    assert_eq!(approvals(&proposal), vec![h.bob.account_id().0, h.carol.account_id().0], "signers recovered to the owners' accounts");
+    assert_eq!(h.read::<u64>("splitter", "vote_nonce", h.bob.account_id().0).await.unwrap(), 1);
+
+    let r: Result<(), Error> = h.send(&h.dave, "splitter", "execute", op_id).await;
+    assert_eq!(r, Err(Error::TooEarly));
+    h.chain.seal_blocks(2).await.unwrap();
+    let r: Result<(), Error> = h.send(&h.dave, "splitter", "execute", op_id).await;
+    assert_eq!(r, Ok(()));
+    assert_eq!(h.read::<(u64, u64)>("splitter", "timelock", ()).await.unwrap(), (MIN_DELAY_MS, GRACE_MS + 1));
+
+    // A second operation, approved on-chain, left to expire.
+    let late = propose(&h, Operation::SetGuardian { guardian: Some(h.dave.account_id().0.into()) }).await;
+    for owner in [&h.alice, &h.bob] {
+        let r: Result<(), Error> = h.send(owner, "splitter", "approve", late).await;
+        r.unwrap();
+    }
+    h.chain.seal_blocks(2 + 6).await.unwrap();
+    assert_eq!(state(&h, late).await.1, OpState::Expired);
+    let r: Result<(), Error> = h.send(&h.dave, "splitter", "execute", late).await;
+    assert_eq!(r, Err(Error::Expired));
+}
+
+#[tokio::test]
+async fn every_replay_and_forgery_is_rejected_and_changes_nothing() {
+    let h = harness().await;
+    let splitter = h.address("splitter");
+    let d = domain(DEV_CHAIN_ID, splitter);
+    let op_id = propose(&h, timelock_op()).await;
+    let deadline = now_ms(&h).await + 60_000;
+    let relay = |votes: Vec<SignedVote>| h.send::<Result<(), Error>>(&h.dave, "splitter", "approve_by_signatures", (op_id, votes));
+
+    let cases = [
+        (
+            "another chain id",
+            sign_approval("bob", &domain(DEV_CHAIN_ID + 1, splitter), op_id, 0, deadline),
+            Error::SignerNotOwner { index: 0 },
+        ),
+        (
+            "another contract",
+            sign_approval("bob", &domain(DEV_CHAIN_ID, h.address("token")), op_id, 0, deadline),
+            Error::SignerNotOwner { index: 0 },
+        ),
+        ("another operation", sign_approval("bob", &d, [1; 32], 0, deadline), Error::SignerNotOwner { index: 0 }),
+        ("a cancellation used as an approval", sign_cancellation("bob", &d, op_id, 0, deadline), Error::SignerNotOwner { index: 0 }),
+        ("a future nonce", sign_approval("bob", &d, op_id, 1, deadline), Error::BadNonce { index: 0 }),
+        ("a passed deadline", sign_approval("bob", &d, op_id, 0, now_ms(&h).await - 1), Error::SignatureExpired { index: 0 }),
+        ("a non-owner", sign_approval("dave", &d, op_id, 0, deadline), Error::SignerNotOwner { index: 0 }),
+        ("garbage", SignedVote { nonce: 0, deadline, signature: [0xff; 65] }, Error::InvalidSignature { index: 0 }),
+    ];
+    for (what, vote, expected) in cases {
+        assert_eq!(relay(vec![vote]).await, Err(expected), "{what}");
+    }
+    let bob = sign_approval("bob", &d, op_id, 0, deadline);
+    assert_eq!(relay(vec![bob.clone(), bob.clone()]).await, Err(Error::DuplicateSigner { index: 1 }), "a duplicate signer");
+    assert!(approvals(&state(&h, op_id).await.0).is_empty(), "refused batches changed nothing");
+    assert_eq!(h.read::<u64>("splitter", "vote_nonce", h.bob.account_id().0).await.unwrap(), 0);
+
+    assert_eq!(relay(vec![bob.clone()]).await, Ok(()));
+    assert_eq!(relay(vec![bob]).await, Err(Error::DuplicateSigner { index: 0 }), "the same signature replayed");
+
+    // Bob's nonce 0 is used up: a signature with it, even for another operation, is refused.
+    let other = propose(&h, timelock_op()).await;
+    let relay_other = |vote| h.send::<Result<(), Error>>(&h.dave, "splitter", "approve_by_signatures", (other, vec![vote]));
+    assert_eq!(relay_other(sign_approval("bob", &d, other, 0, deadline)).await, Err(Error::BadNonce { index: 0 }), "an old nonce");
+    assert_eq!(relay_other(sign_approval("bob", &d, other, 1, deadline)).await, Ok(()));
+}
+
+#[tokio::test]
+async fn owners_cancel_by_signatures_and_pause_needs_the_full_path_to_lift() {
+    let h = harness().await;
+    let d = domain(DEV_CHAIN_ID, h.address("splitter"));
+    let op_id = propose(&h, timelock_op()).await;
+    let deadline = now_ms(&h).await + 60_000;
+    let votes = vec![sign_cancellation("alice", &d, op_id, 0, deadline), sign_cancellation("carol", &d, op_id, 0, deadline)];
+    let r: Result<(), Error> = h.send(&h.dave, "splitter", "cancel_by_signatures", (op_id, votes)).await;
+    assert_eq!(r, Ok(()));
+    assert_eq!(state(&h, op_id).await.1, OpState::Cancelled);
+
+    // One owner pauses; money stops moving.
+    assert_eq!(h.send::<Result<(), Error>>(&h.dave, "splitter", "pause", ()).await, Err(Error::NotPauser));
+    assert_eq!(h.send::<Result<(), Error>>(&h.carol, "splitter", "pause", ()).await, Ok(()));
+    assert_eq!(h.send::<Result<u128, Error>>(&h.dave, "splitter", "distribute", Asset::Native).await, Err(Error::Paused));
+    assert_eq!(h.send::<Result<(), Error>>(&h.carol, "splitter", "unpause", ()).await, Err(Error::NotAdmin));
+    let unpause = propose(&h, Operation::Unpause).await;
+    for owner in [&h.alice, &h.carol] {
+        h.send::<Result<(), Error>>(owner, "splitter", "approve", unpause).await.unwrap();
+    }
+    h.chain.seal_blocks(2).await.unwrap();
+    assert_eq!(h.send::<Result<(), Error>>(&h.dave, "splitter", "execute", unpause).await, Ok(()));
+    assert!(!h.read::<bool>("splitter", "paused", ()).await.unwrap());
+}
+
+/// Makes `who` a bonded keeper.
+async fn bond_keeper(h: &Harness, who: &Signer) {
+    h.fund_staker(who, 100 * LODE).await;
+    h.send::<Result<(), lode_staking::Error>>(who, "staking", "stake", 100 * LODE).await.unwrap();
+    h.chain.seal_blocks(1).await.unwrap();
+    assert!(h.read::<bool>("staking", "is_keeper", who.account_id().0).await.unwrap());
+}
+
+async fn send_lode(h: &Harness, to: AccountId, amount: u128) {
+    let r: Result<(), lode_token::PSP22Error> = h.send(&h.treasury, "token", "PSP22::transfer", (to.0, amount, Vec::<u8>::new())).await;
+    r.unwrap();
+}
+
+#[tokio::test]
+async fn keepers_settle_batches_once_and_a_failing_payee_blocks_nobody() {
+    // Twelve payees; the last is the token contract itself, which LODE refuses to credit.
+    let payees: Vec<Signer> = (0..11).map(|i| Signer::dev(&format!("payee{i}"))).collect();
+    let h = Harness::with(|c| {
+        c.splitter.payees = payees.iter().map(Signer::account_id).collect();
+        c.splitter.shares = vec![1; 11];
+        c.splitter.keeper_fee_bps = 100;
+        c.staking = StakingParams { unbonding_period: 5, min_keeper_bond: 100 * LODE, activation_delay: 1 };
+    })
+    .await;
+    let token = h.address("token");
+    let splitter = h.address("splitter");
+    // Swap in the failing payee through the owners (min delay 60 s = 10 blocks).
+    let mut new_payees: Vec<[u8; 32]> = payees.iter().map(|p| p.account_id().0).collect();
+    new_payees.push(token.0);
+    let op = Operation::SetSplit { payees: new_payees.iter().map(|p| (*p).into()).collect(), shares: vec![1; 12], keeper_fee_bps: 100 };
+    let op_id = propose(&h, op).await;
+    for owner in [&h.alice, &h.bob] {
+        h.send::<Result<(), Error>>(owner, "splitter", "approve", op_id).await.unwrap();
+    }
+    h.chain.seal_blocks(10).await.unwrap();
+    assert_eq!(h.send::<Result<(), Error>>(&h.dave, "splitter", "execute", op_id).await, Ok(()));
+
+    bond_keeper(&h, &h.bob).await;
+    send_lode(&h, splitter, 1_200 * LODE + 5).await;
+    // A plain account distributes without a fee; here bob (a keeper) earns 1%.
+    let r: Result<u128, Error> = h.send(&h.bob, "splitter", "distribute", Asset::Lode).await;
+    assert_eq!(r, Ok(1_200 * LODE + 5));
+    let fee = (1_200 * LODE + 5) / 100;
+    let per_payee = (1_200 * LODE + 5 - fee) / 12;
+    assert_eq!(h.read::<(u128, u128)>("splitter", "owed", (Asset::Lode, h.bob.account_id().0)).await.unwrap(), (0, fee));
+
+    // A non-keeper cannot settle.
+    let batch = [1u8; 32];
+    let all: Vec<[u8; 32]> = new_payees.clone();
+    let r: Result<u128, Error> = h.send(&h.carol, "splitter", "settle", (batch, Asset::Lode, all.clone())).await;
+    assert_eq!(r, Err(Error::NotKeeper));
+
+    let out = h.chain.call(&h.bob, splitter, 0, h.input("splitter", "settle", (batch, Asset::Lode, all.clone()))).await.unwrap();
+    assert_eq!(out.decode::<Result<u128, Error>>().unwrap(), Ok(11 * per_payee));
+    assert_eq!(out.events.iter().filter(|e| h.registry.is(e, "splitter", "SettlementFailed")).count(), 1);
+    for p in &payees {
+        assert_eq!(h.lode(p.account_id()).await, per_payee);
+    }
+    assert_eq!(
+        h.read::<(u128, u128)>("splitter", "owed", (Asset::Lode, token.0)).await.unwrap(),
+        (per_payee, 0),
+        "the failing payee stays owed"
+    );
+
+    // The same batch id again pays nobody twice.
+    let r: Result<u128, Error> = h.send(&h.bob, "splitter", "settle", (batch, Asset::Lode, all)).await;
+    assert_eq!(r, Err(Error::BatchAlreadySettled));
+    assert!(h.read::<bool>("splitter", "batch_settled", batch).await.unwrap());
+
+    // Payees and keepers withdraw without anyone's help.
+    let r: Result<u128, Error> = h.send(&h.bob, "splitter", "withdraw", Asset::Lode).await;
+    assert_eq!(r, Ok(fee));
+    let r: Result<u128, Error> = h.send(&payees[0], "splitter", "withdraw", Asset::Lode).await;
+    assert_eq!(r, Err(Error::NothingOwed));
+}
+
+#[tokio::test]
+async fn native_rewards_split_with_the_remainder_carried_and_payees_withdraw() {
+    let h = harness().await;
+    let splitter = h.address("splitter");
+    // Dev split: dave 50, treasury 30 (of 80 shares); no keeper calls here, so no fee.
+    h.chain.transfer(&h.alice, splitter, 1_001).await.unwrap();
+    let r: Result<u128, Error> = h.send(&h.carol, "splitter", "distribute", Asset::Native).await;
+    assert_eq!(r, Ok(1_001));
+    let book: lode_splitter::Book = h.read("splitter", "book", Asset::Native).await.unwrap();
+    // 1001 × 50/80 = 625 (+0.625), × 30/80 = 375 (+0.375): one unit carried.
+    assert_eq!((book.owed, book.fees, book.remainder), (1_000, 0, 1));
+    h.chain.transfer(&h.alice, splitter, 7).await.unwrap();
+    h.send::<Result<u128, Error>>(&h.carol, "splitter", "distribute", Asset::Native).await.unwrap();
+    let book: lode_splitter::Book = h.read("splitter", "book", Asset::Native).await.unwrap();
+    assert_eq!((book.owed, book.remainder), (1_008, 0), "the carried unit joined the next division");
+
+    let before = h.chain.balance(h.dave.account_id()).await.unwrap();
+    let r: Result<u128, Error> = h.send(&h.dave, "splitter", "withdraw", Asset::Native).await;
+    assert_eq!(r, Ok(630));
+    // Dave also gets back the storage deposit of his cleared entry, so at least 630.
+    assert!(h.chain.balance(h.dave.account_id()).await.unwrap() >= before + 630);
+    assert_eq!(h.read::<(u128, u128)>("splitter", "owed", (Asset::Native, h.dave.account_id().0)).await.unwrap(), (0, 0));
+    let book: lode_splitter::Book = h.read("splitter", "book", Asset::Native).await.unwrap();
+    assert_eq!(book.owed, 1_008 - 630);
+}
