@@ -270,12 +270,10 @@ impl Book {
 
 #[ink::contract]
 mod splitter {
-    use ink::env::call::{build_call, ExecutionInput, Selector};
     use ink::env::hash::{Blake2x256, Keccak256};
     use ink::prelude::vec::Vec;
     use ink::storage::{traits::ManualKey, Mapping};
     use lode_primitives::eip712::{self, Vote, VoteMessage};
-    use lode_primitives::psp22::PSP22Error;
 
     use super::{Asset, Book, Error, OpState, Operation, Proposal, SignedVote, Split, Status, MAX_BATCH_LEN, MAX_OWNERS, MAX_PERIOD_MS};
 
@@ -716,7 +714,7 @@ mod splitter {
             let book = self.book_mut(asset);
             book.owed = book.owed.checked_sub(owed).ok_or(Error::Overflow)?;
             book.fees = book.fees.checked_sub(fee).ok_or(Error::Overflow)?;
-            self.send(asset, who, amount).map_err(|_| Error::TransferFailed)?;
+            self.send(asset, who, amount)?;
             self.env().emit_event(Withdrawn { asset, account: who, amount });
             Ok(amount)
         }
@@ -834,8 +832,7 @@ mod splitter {
         #[ink(message)]
         pub fn upgrade(&mut self, code_hash: Hash) -> Result<(), Error> {
             self.ensure_admin()?;
-            let old = self.env().own_code_hash().map_err(|_| Error::UnknownCodeHash)?;
-            self.env().set_code_hash(&code_hash).map_err(|_| Error::UnknownCodeHash)?;
+            let old = lode_calls::replace_code(&code_hash).ok_or(Error::UnknownCodeHash)?;
             self.env().emit_event(Upgraded { old, new: code_hash });
             Ok(())
         }
@@ -1044,44 +1041,16 @@ mod splitter {
         fn send(&self, asset: Asset, to: AccountId, amount: u128) -> Result<(), Error> {
             match asset {
                 Asset::Native => self.env().transfer(to, amount).map_err(|_| Error::TransferFailed),
-                Asset::Lode => {
-                    let result = build_call::<<Self as ink::env::ContractEnv>::Env>()
-                        .call(self.token)
-                        .exec_input(
-                            ExecutionInput::new(Selector::new(ink::selector_bytes!("PSP22::transfer")))
-                                .push_arg(to)
-                                .push_arg(amount)
-                                .push_arg(Vec::<u8>::new()),
-                        )
-                        .returns::<Result<(), PSP22Error>>()
-                        .try_invoke();
-                    match result {
-                        Ok(Ok(Ok(()))) => Ok(()),
-                        _ => Err(Error::TransferFailed),
-                    }
-                }
+                Asset::Lode => lode_calls::psp22_transfer(self.token, to, amount).map_err(|_| Error::TransferFailed),
             }
         }
 
         fn lode_balance(&self) -> Result<u128, Error> {
-            let own = self.env().account_id();
-            build_call::<<Self as ink::env::ContractEnv>::Env>()
-                .call(self.token)
-                .exec_input(ExecutionInput::new(Selector::new(ink::selector_bytes!("PSP22::balance_of"))).push_arg(own))
-                .returns::<u128>()
-                .try_invoke()
-                .map_err(|_| Error::CallFailed)?
-                .map_err(|_| Error::CallFailed)
+            lode_calls::psp22_balance_of(self.token, self.env().account_id()).map_err(|_| Error::CallFailed)
         }
 
         fn is_keeper(&self, who: AccountId) -> Result<bool, Error> {
-            build_call::<<Self as ink::env::ContractEnv>::Env>()
-                .call(self.staking)
-                .exec_input(ExecutionInput::new(Selector::new(ink::selector_bytes!("is_keeper"))).push_arg(who))
-                .returns::<bool>()
-                .try_invoke()
-                .map_err(|_| Error::CallFailed)?
-                .map_err(|_| Error::CallFailed)
+            lode_calls::is_keeper(self.staking, who).map_err(|_| Error::CallFailed)
         }
 
         // ---- Internals: roles ----

@@ -94,9 +94,9 @@ impl Ledger {
 
     /// Removes every chunk unlocked at block `now` and returns their sum.
     pub fn withdraw_unlocked(&mut self, now: u32) -> u128 {
-        let ready = self.unbonding.iter().take_while(|c| c.unlock_at <= now).count();
-        // Chunk values sum to at most the ledger total, which fits in u128.
-        self.unbonding.drain(..ready).fold(0u128, |sum, c| sum.saturating_add(c.value))
+        let amount = self.withdrawable(now);
+        self.unbonding.retain(|c| c.unlock_at > now);
+        amount
     }
 
     /// Moves `amount` from the unbonding queue back to active stake, taking from
@@ -128,6 +128,7 @@ impl Ledger {
 
     /// Sum of chunks already unlocked at block `now`.
     pub fn withdrawable(&self, now: u32) -> u128 {
+        // Chunk values sum to at most the ledger total, which fits in u128.
         self.unbonding.iter().take_while(|c| c.unlock_at <= now).fold(0u128, |sum, c| sum.saturating_add(c.value))
     }
 

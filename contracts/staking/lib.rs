@@ -119,9 +119,9 @@ mod series {
 
 #[ink::contract]
 mod staking {
-    use ink::env::call::{build_call, ExecutionInput, Selector};
-    use ink::prelude::{string::String, vec::Vec};
+    use ink::prelude::string::String;
     use ink::storage::{traits::ManualKey, Mapping};
+    use lode_calls::CallError;
     use lode_primitives::psp22::PSP22Error;
 
     use super::checkpoints::{self, Checkpoint};
@@ -780,8 +780,7 @@ mod staking {
         #[ink(message)]
         pub fn upgrade(&mut self, code_hash: Hash) -> Result<(), Error> {
             self.ensure_admin()?;
-            let old = self.env().own_code_hash().map_err(|_| Error::UnknownCodeHash)?;
-            self.env().set_code_hash(&code_hash).map_err(|_| Error::UnknownCodeHash)?;
+            let old = lode_calls::replace_code(&code_hash).ok_or(Error::UnknownCodeHash)?;
             self.env().emit_event(Upgraded { old, new: code_hash });
             Ok(())
         }
@@ -942,47 +941,26 @@ mod staking {
 
         /// `PSP22::transfer_from(from, self, amount)`.
         fn pull(&self, from: AccountId, amount: u128) -> Result<(), Error> {
-            let input = ExecutionInput::new(Selector::new(ink::selector_bytes!("PSP22::transfer_from")))
-                .push_arg(from)
-                .push_arg(self.env().account_id())
-                .push_arg(amount)
-                .push_arg(Vec::<u8>::new());
-            self.token_call(input)
+            lode_calls::psp22_transfer_from(self.token, from, self.env().account_id(), amount).map_err(token_error)
         }
 
         /// `PSP22::transfer(to, amount)` from this contract.
         fn push(&self, to: AccountId, amount: u128) -> Result<(), Error> {
-            let input = ExecutionInput::new(Selector::new(ink::selector_bytes!("PSP22::transfer")))
-                .push_arg(to)
-                .push_arg(amount)
-                .push_arg(Vec::<u8>::new());
-            self.token_call(input)
-        }
-
-        fn token_call<Args: ink::scale::Encode>(&self, input: ExecutionInput<Args>) -> Result<(), Error> {
-            let result = build_call::<<Self as ink::env::ContractEnv>::Env>()
-                .call(self.token)
-                .exec_input(input)
-                .returns::<Result<(), PSP22Error>>()
-                .try_invoke();
-            match result {
-                Ok(Ok(Ok(()))) => Ok(()),
-                Ok(Ok(Err(PSP22Error::InsufficientAllowance))) => Err(Error::InsufficientAllowance),
-                Ok(Ok(Err(PSP22Error::InsufficientBalance))) => Err(Error::InsufficientBalance),
-                _ => Err(Error::TokenCallFailed),
-            }
+            lode_calls::psp22_transfer(self.token, to, amount).map_err(token_error)
         }
 
         /// LODE held by this contract.
         fn held(&self) -> Result<u128, Error> {
-            let own = self.env().account_id();
-            build_call::<<Self as ink::env::ContractEnv>::Env>()
-                .call(self.token)
-                .exec_input(ExecutionInput::new(Selector::new(ink::selector_bytes!("PSP22::balance_of"))).push_arg(own))
-                .returns::<u128>()
-                .try_invoke()
-                .map_err(|_| Error::TokenCallFailed)?
-                .map_err(|_| Error::TokenCallFailed)
+            lode_calls::psp22_balance_of(self.token, self.env().account_id()).map_err(|_| Error::TokenCallFailed)
+        }
+    }
+
+    /// The token's refusals that a staker can act on keep their meaning.
+    fn token_error(e: CallError) -> Error {
+        match e {
+            CallError::Refused(PSP22Error::InsufficientAllowance) => Error::InsufficientAllowance,
+            CallError::Refused(PSP22Error::InsufficientBalance) => Error::InsufficientBalance,
+            _ => Error::TokenCallFailed,
         }
     }
 

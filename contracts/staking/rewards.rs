@@ -174,7 +174,7 @@ mod tests {
         s.restream_carry(4);
         assert_eq!((s.rate, s.carry, s.period_finish), (1_000 / 6, 1_000 % 6, 10));
         s.accrue(10, 7);
-        // All 996 streamed reach the staker, less under one unit of rounding; 4 stay carried.
+        // The 996 streamed reach the staker, less one unit of rounding; 4 stay carried.
         assert_eq!(earned_since(7, 0, s.per_token), Some(995));
         assert_eq!(s.carry, 4);
     }

@@ -413,8 +413,7 @@ mod token {
         #[ink(message)]
         pub fn upgrade(&mut self, code_hash: Hash) -> Result<(), Error> {
             self.ensure_admin()?;
-            let old = self.env().own_code_hash().map_err(|_| Error::UnknownCodeHash)?;
-            self.env().set_code_hash(&code_hash).map_err(|_| Error::UnknownCodeHash)?;
+            let old = lode_calls::replace_code(&code_hash).ok_or(Error::UnknownCodeHash)?;
             self.env().emit_event(Upgraded { old, new: code_hash });
             Ok(())
         }

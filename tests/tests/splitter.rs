@@ -75,6 +75,13 @@ async fn state(h: &Harness, op_id: [u8; 32]) -> (Proposal, OpState) {
     r.unwrap()
 }
 
+/// On-chain approvals of `op_id` by `owners`.
+async fn approve_by(h: &Harness, op_id: [u8; 32], owners: &[&Signer]) {
+    for owner in owners {
+        h.send::<Result<(), Error>>(owner, "splitter", "approve", op_id).await.unwrap();
+    }
+}
+
 fn timelock_op() -> Operation {
     Operation::SetTimelock { min_delay: MIN_DELAY_MS, grace_period: GRACE_MS + 1 }
 }
@@ -124,10 +131,7 @@ async fn signed_approvals_queue_an_operation_that_executes_in_its_window_then_ex
 
     // A second operation, approved on-chain, left to expire.
     let late = propose(&h, Operation::SetGuardian { guardian: Some(h.dave.account_id().0.into()) }).await;
-    for owner in [&h.alice, &h.bob] {
-        let r: Result<(), Error> = h.send(owner, "splitter", "approve", late).await;
-        r.unwrap();
-    }
+    approve_by(&h, late, &[&h.alice, &h.bob]).await;
     h.chain.seal_blocks(2 + 6).await.unwrap();
     assert_eq!(state(&h, late).await.1, OpState::Expired);
     let r: Result<(), Error> = h.send(&h.dave, "splitter", "execute", late).await;
@@ -196,9 +200,7 @@ async fn owners_cancel_by_signatures_and_pause_needs_the_full_path_to_lift() {
     assert_eq!(h.send::<Result<u128, Error>>(&h.dave, "splitter", "distribute", Asset::Native).await, Err(Error::Paused));
     assert_eq!(h.send::<Result<(), Error>>(&h.carol, "splitter", "unpause", ()).await, Err(Error::NotAdmin));
     let unpause = propose(&h, Operation::Unpause).await;
-    for owner in [&h.alice, &h.carol] {
-        h.send::<Result<(), Error>>(owner, "splitter", "approve", unpause).await.unwrap();
-    }
+    approve_by(&h, unpause, &[&h.alice, &h.carol]).await;
     h.chain.seal_blocks(2).await.unwrap();
     assert_eq!(h.send::<Result<(), Error>>(&h.dave, "splitter", "execute", unpause).await, Ok(()));
     assert!(!h.read::<bool>("splitter", "paused", ()).await.unwrap());
@@ -235,9 +237,7 @@ async fn keepers_settle_batches_once_and_a_failing_payee_blocks_nobody() {
     new_payees.push(token.0);
     let op = Operation::SetSplit { payees: new_payees.iter().map(|p| (*p).into()).collect(), shares: vec![1; 12], keeper_fee_bps: 100 };
     let op_id = propose(&h, op).await;
-    for owner in [&h.alice, &h.bob] {
-        h.send::<Result<(), Error>>(owner, "splitter", "approve", op_id).await.unwrap();
-    }
+    approve_by(&h, op_id, &[&h.alice, &h.bob]).await;
     h.chain.seal_blocks(10).await.unwrap();
     assert_eq!(h.send::<Result<(), Error>>(&h.dave, "splitter", "execute", op_id).await, Ok(()));
 
