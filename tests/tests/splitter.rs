@@ -206,6 +206,53 @@ async fn owners_cancel_by_signatures_and_pause_needs_the_full_path_to_lift() {
     assert!(!h.read::<bool>("splitter", "paused", ()).await.unwrap());
 }
 
+#[tokio::test]
+async fn rotating_owners_drops_the_old_owners_votes_and_the_new_set_governs_pending_operations() {
+    let h = harness().await;
+    let d = domain(DEV_CHAIN_ID, h.address("splitter"));
+    let execute = |op_id| h.send::<Result<(), Error>>(&h.dave, "splitter", "execute", op_id);
+    // Before the rotation: one operation with bob's approval only, one queued by bob and carol.
+    let pending = propose(&h, timelock_op()).await;
+    approve_by(&h, pending, &[&h.bob]).await;
+    let queued = propose(&h, Operation::SetGuardian { guardian: Some(h.bob.account_id().0.into()) }).await;
+    approve_by(&h, queued, &[&h.bob, &h.carol]).await;
+    assert_eq!(state(&h, queued).await.1, OpState::Queued);
+
+    // Bob's key is suspect: alice and carol swap him for dave.
+    let owners = [&h.alice, &h.carol, &h.dave].map(|s| s.account_id().0);
+    let rotate = propose(&h, Operation::SetOwners { owners: owners.iter().map(|o| (*o).into()).collect(), threshold: 2 }).await;
+    approve_by(&h, rotate, &[&h.alice, &h.carol]).await;
+    h.chain.seal_blocks(2).await.unwrap();
+    assert_eq!(execute(rotate).await, Ok(()));
+    let (now, threshold) = h.read::<(Vec<[u8; 32]>, u8)>("splitter", "owners", ()).await.unwrap();
+    assert_eq!((now, threshold), (owners.to_vec(), 2));
+
+    // Bob has no say any more, on-chain or by signature.
+    assert_eq!(h.send::<Result<(), Error>>(&h.bob, "splitter", "approve", pending).await, Err(Error::NotOwner));
+    assert_eq!(h.send::<Result<(), Error>>(&h.bob, "splitter", "pause", ()).await, Err(Error::NotPauser));
+    let deadline = now_ms(&h).await + 60_000;
+    let signed = sign_approval("bob", &d, pending, 0, deadline);
+    let r: Result<(), Error> = h.send(&h.dave, "splitter", "approve_by_signatures", (pending, vec![signed])).await;
+    assert_eq!(r, Err(Error::SignerNotOwner { index: 0 }));
+
+    // His earlier approval no longer counts toward the threshold: one new owner's
+    // approval leaves the operation pending, a second queues it.
+    approve_by(&h, pending, &[&h.carol]).await;
+    assert_eq!(state(&h, pending).await.1, OpState::Pending);
+    approve_by(&h, pending, &[&h.dave]).await;
+    assert_eq!(state(&h, pending).await.1, OpState::Queued);
+
+    // What the old set queued stays independent of the rest, and the new set can cancel it.
+    for owner in [&h.carol, &h.dave] {
+        assert_eq!(h.send::<Result<(), Error>>(owner, "splitter", "cancel", queued).await, Ok(()));
+    }
+    assert_eq!(state(&h, queued).await.1, OpState::Cancelled);
+    assert_eq!(execute(queued).await, Err(Error::Finished));
+    h.chain.seal_blocks(2).await.unwrap();
+    assert_eq!(execute(pending).await, Ok(()), "the other pending operation is not blocked");
+    assert_eq!(h.read::<Option<[u8; 32]>>("splitter", "guardian", ()).await.unwrap(), None);
+}
+
 /// Makes `who` a bonded keeper.
 async fn bond_keeper(h: &Harness, who: &Signer) {
     h.fund_staker(who, 100 * LODE).await;
@@ -304,4 +351,60 @@ async fn native_rewards_split_with_the_remainder_carried_and_payees_withdraw() {
     assert_eq!(h.read::<(u128, u128)>("splitter", "owed", (Asset::Native, h.dave.account_id().0)).await.unwrap(), (0, 0));
     let book: lode_splitter::Book = h.read("splitter", "book", Asset::Native).await.unwrap();
     assert_eq!(book.owed, 1_008 - 630);
+}
+
+/// Measures `settle` for 1, 10 and `max_batch_len` payees against one plain
+/// `PSP22::transfer`, and checks that a full batch of the costliest kind (LODE
+/// to payees with no token balance yet) fits the per-call limit with room left.
+#[tokio::test]
+async fn settle_weight_per_payee_is_measured_and_a_full_batch_fits_one_call() {
+    let payees: Vec<Signer> = (0..31).map(|i| Signer::dev(&format!("payee{i}"))).collect();
+    let h = Harness::with(|c| {
+        c.splitter.payees = payees.iter().map(Signer::account_id).collect();
+        c.splitter.shares = vec![1; 31];
+        c.staking = StakingParams { unbonding_period: 5, min_keeper_bond: 100 * LODE, activation_delay: 1 };
+    })
+    .await;
+    bond_keeper(&h, &h.bob).await;
+    let splitter = h.address("splitter");
+    let pot = 31_000 * LODE;
+    send_lode(&h, splitter, pot).await;
+    h.chain.transfer(&h.alice, splitter, pot).await.unwrap();
+    for asset in [Asset::Lode, Asset::Native] {
+        h.send::<Result<u128, Error>>(&h.carol, "splitter", "distribute", asset).await.unwrap();
+    }
+    let max = h.read::<u32>("splitter", "max_batch_len", ()).await.unwrap() as usize;
+    assert!(max < payees.len());
+    let transfer = h.input("token", "PSP22::transfer", (h.carol.account_id().0, 1u128, Vec::<u8>::new()));
+    let transfer = h.chain.dry_run(h.treasury.account_id(), h.address("token"), 0, transfer).await.unwrap().weight_consumed;
+    eprintln!("PSP22::transfer: {transfer}");
+
+    // Dry runs: every batch is measured against the same state.
+    let settle = |asset: Asset, n: usize| {
+        let batch: Vec<[u8; 32]> = payees[..n].iter().map(|p| p.account_id().0).collect();
+        let input = h.input("splitter", "settle", ([1u8; 32], asset, batch));
+        h.chain.dry_run(h.bob.account_id(), splitter, 0, input)
+    };
+    let limit = lode_keeper::chain::embedded::call_gas_limit();
+    for asset in [Asset::Lode, Asset::Native] {
+        for n in [1, 10, max] {
+            let dry = settle(asset, n).await.unwrap();
+            assert_eq!(dry.decode::<Result<u128, Error>>().unwrap(), Ok(n as u128 * (pot / 31)), "{asset:?} × {n}");
+            let w = dry.weight_consumed;
+            eprintln!(
+                "settle {asset:?} × {n}: {w} (required {}); per payee {:.2} Gref, {} B, {:.2}× a PSP22::transfer",
+                dry.weight_required,
+                w.ref_time as f64 / n as f64 / 1e9,
+                w.proof_size / n as u64,
+                w.ref_time as f64 / n as f64 / transfer.ref_time as f64,
+            );
+            if n == max {
+                let r = dry.weight_required;
+                assert!(r.ref_time <= limit.ref_time / 100 * 80, "a full batch needs {r}, over 80% of the limit {limit}");
+                assert!(r.proof_size <= limit.proof_size / 100 * 80, "a full batch needs {r}, over 80% of the limit {limit}");
+            }
+        }
+    }
+    let over = settle(Asset::Lode, max + 1).await.unwrap();
+    assert_eq!(over.decode::<Result<u128, Error>>().unwrap(), Err(Error::BatchTooLarge));
 }

@@ -317,6 +317,12 @@ fn outcome(
     }
 }
 
+/// The weight limit every call and instantiation runs under here: contracts'
+/// batch sizes are chosen to fit it with room to spare.
+pub fn call_gas_limit() -> Weight {
+    weight(DefaultSandbox::default_gas_limit())
+}
+
 fn weight(w: SbWeight) -> Weight {
     Weight { ref_time: w.ref_time(), proof_size: w.proof_size() }
 }
