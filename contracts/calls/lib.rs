@@ -1,12 +1,15 @@
-//! What one Lode contract asks of another, written once: PSP22 transfers and
-//! balances on the token, `is_keeper` on staking, and the `set_code_hash` swap
-//! behind every contract's `upgrade`. Calls use the standard selectors, so a
+//! What one Lode contract asks of another or of the host, written once: PSP22
+//! transfers and balances on the token; `is_keeper` and voting power on
+//! staking; `pause`, `upgrade` and raw governance calls on any Lode contract;
+//! the `set_code_hash` swap behind every `upgrade`; and recovering the account
+//! behind an EIP-712 signature. Calls use the standard selectors, so a
 //! contract never links another contract's crate (whose events would collide
 //! in ink!'s metadata).
 #![cfg_attr(not(feature = "std"), no_std)]
 
 use ink::env::call::{build_call, ExecutionInput, Selector};
-use ink::env::DefaultEnvironment;
+use ink::env::hash::{Blake2x256, Keccak256};
+use ink::env::{CallFlags, DefaultEnvironment};
 use ink::prelude::vec::Vec;
 use ink::primitives::{AccountId, Hash};
 use lode_primitives::psp22::PSP22Error;
@@ -17,6 +20,8 @@ use lode_primitives::psp22::PSP22Error;
 pub enum CallError {
     /// The token answered with a PSP22 error.
     Refused(PSP22Error),
+    /// The callee answered with an error of its own (an `Err`, which reverted it).
+    Rejected,
     /// The callee could not be called or its answer not decoded.
     Unreachable,
 }
@@ -51,6 +56,69 @@ pub fn is_keeper(staking: AccountId, who: AccountId) -> Result<bool, CallError> 
     call(staking, ExecutionInput::new(Selector::new(ink::selector_bytes!("is_keeper"))).push_arg(who))
 }
 
+/// Staking's `voting_power_at(who, block)`.
+pub fn voting_power_at(staking: AccountId, who: AccountId, block: u32) -> Result<u128, CallError> {
+    let input = ExecutionInput::new(Selector::new(ink::selector_bytes!("voting_power_at"))).push_arg(who).push_arg(block);
+    lode_result(call(staking, input))
+}
+
+/// Staking's `total_power_at(block)`.
+pub fn total_power_at(staking: AccountId, block: u32) -> Result<u128, CallError> {
+    lode_result(call(staking, ExecutionInput::new(Selector::new(ink::selector_bytes!("total_power_at"))).push_arg(block)))
+}
+
+/// The governor's `is_guarded(contract)`: may alerts pause it?
+pub fn is_guarded(governor: AccountId, contract: AccountId) -> Result<bool, CallError> {
+    call(governor, ExecutionInput::new(Selector::new(ink::selector_bytes!("is_guarded"))).push_arg(contract))
+}
+
+/// `pause()` on a Lode contract that can be paused.
+pub fn pause(target: AccountId) -> Result<(), CallError> {
+    lode_result(call(target, ExecutionInput::new(Selector::new(ink::selector_bytes!("pause")))))
+}
+
+/// `upgrade(code_hash)` on a Lode contract.
+pub fn upgrade(target: AccountId, code_hash: Hash) -> Result<(), CallError> {
+    lode_result(call(target, ExecutionInput::new(Selector::new(ink::selector_bytes!("upgrade"))).push_arg(code_hash)))
+}
+
+/// Calls message `selector` of `target` with SCALE-encoded `args`, sending
+/// `value`. The message must return a `Result`: an `Err` answer, or any other
+/// answer, fails. The calling contract may be `target` itself (the governor
+/// setting its own parameters), so re-entry is allowed for that call.
+pub fn call_raw(target: AccountId, selector: [u8; 4], args: Vec<u8>, value: u128) -> Result<(), CallError> {
+    let myself = ink::env::account_id::<DefaultEnvironment>();
+    let flags = if target == myself { CallFlags::ALLOW_REENTRY } else { CallFlags::empty() };
+    let answer = build_call::<DefaultEnvironment>()
+        .call(target)
+        .transferred_value(value)
+        .call_flags(flags)
+        .exec_input(ExecutionInput::new(Selector::new(selector)).push_arg(Raw(args)))
+        .returns::<Result<Opaque, Opaque>>()
+        .try_invoke()
+        .map_err(|_| CallError::Unreachable)?
+        .map_err(|_| CallError::Unreachable)?;
+    answer.map(|_| ()).map_err(|_| CallError::Rejected)
+}
+
+/// The account behind an EIP-712 `signature` of `digest`: `blake2_256` of the
+/// recovered compressed secp256k1 key, as the chain derives ECDSA accounts.
+/// `None` when no key can be recovered.
+pub fn recover_signer(signature: &[u8; 65], digest: &[u8; 32]) -> Option<AccountId> {
+    let mut key = [0u8; 33];
+    ink::env::ecdsa_recover(signature, digest, &mut key).ok()?;
+    let mut account = [0u8; 32];
+    ink::env::hash_bytes::<Blake2x256>(&key, &mut account);
+    Some(AccountId::from(account))
+}
+
+/// keccak-256 through the host, for [`lode_primitives::eip712`].
+pub fn keccak256(input: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    ink::env::hash_bytes::<Keccak256>(input, &mut out);
+    out
+}
+
 /// Swaps the calling contract's code for `code_hash`, keeping its storage.
 /// Returns the code hash it ran before; `None` when no such code was uploaded.
 pub fn replace_code(code_hash: &Hash) -> Option<Hash> {
@@ -68,6 +136,34 @@ fn call<Args: ink::scale::Encode, R: ink::scale::Decode>(callee: AccountId, inpu
         .try_invoke()
         .map_err(|_| CallError::Unreachable)?
         .map_err(|_| CallError::Unreachable)
+}
+
+/// Arguments already SCALE-encoded: written as they are, with no length prefix.
+struct Raw(Vec<u8>);
+
+impl ink::scale::Encode for Raw {
+    fn size_hint(&self) -> usize {
+        self.0.len()
+    }
+
+    fn encode_to<T: ink::scale::Output + ?Sized>(&self, dest: &mut T) {
+        dest.write(&self.0);
+    }
+}
+
+/// Any answer, left undecoded: takes every remaining byte.
+struct Opaque;
+
+impl ink::scale::Decode for Opaque {
+    fn decode<I: ink::scale::Input>(input: &mut I) -> Result<Self, ink::scale::Error> {
+        while input.read_byte().is_ok() {}
+        Ok(Opaque)
+    }
+}
+
+/// A Lode message's `Result<T, Error>`, whatever its error type.
+fn lode_result<T>(answer: Result<Result<T, Opaque>, CallError>) -> Result<T, CallError> {
+    answer?.map_err(|_| CallError::Rejected)
 }
 
 fn psp22_result(answer: Result<Result<(), PSP22Error>, CallError>) -> Result<(), CallError> {

@@ -272,7 +272,7 @@ impl Book {
 
 #[ink::contract]
 mod splitter {
-    use ink::env::hash::{Blake2x256, Keccak256};
+    use ink::env::hash::Keccak256;
     use ink::prelude::vec::Vec;
     use ink::storage::{traits::ManualKey, Mapping};
     use lode_primitives::eip712::{self, Vote, VoteMessage};
@@ -825,6 +825,16 @@ mod splitter {
             CODE_VERSION
         }
 
+        /// Names the guardian (the alerts contract) directly. Admin only: the
+        /// deployment wires it, later the governor; owners use `SetGuardian`.
+        #[ink(message)]
+        pub fn set_guardian(&mut self, guardian: Option<AccountId>) -> Result<(), Error> {
+            self.ensure_admin()?;
+            let op = Operation::SetGuardian { guardian };
+            validate(&op)?;
+            self.apply(op)
+        }
+
         /// Hands the admin role to `new_admin`. Admin only.
         #[ink(message)]
         pub fn set_admin(&mut self, new_admin: AccountId) -> Result<(), Error> {
@@ -857,8 +867,7 @@ mod splitter {
                     return Err(Error::SignatureExpired { index });
                 }
                 let digest = self.digest(&VoteMessage { vote, op_id, nonce: signed.nonce, deadline: signed.deadline });
-                let key = self.env().ecdsa_recover(&signed.signature, &digest).map_err(|_| Error::InvalidSignature { index })?;
-                let signer = AccountId::from(self.env().hash_bytes::<Blake2x256>(&key));
+                let signer = lode_calls::recover_signer(&signed.signature, &digest).ok_or(Error::InvalidSignature { index })?;
                 if !self.owners.contains(&signer) {
                     return Err(Error::SignerNotOwner { index });
                 }
@@ -926,14 +935,9 @@ mod splitter {
         }
 
         fn digest(&self, message: &VoteMessage) -> [u8; 32] {
-            let keccak = |input: &[u8]| {
-                let mut out = [0u8; 32];
-                ink::env::hash_bytes::<Keccak256>(input, &mut out);
-                out
-            };
             let me = self.env().account_id();
-            let splitter: &[u8; 32] = me.as_ref();
-            eip712::signing_hash(keccak, self.chain_id, splitter, message)
+            let domain = eip712::Domain { name: eip712::SPLITTER_NAME, chain_id: self.chain_id, contract: me.as_ref() };
+            eip712::signing_hash(lode_calls::keccak256, &domain, message)
         }
 
         fn proposal(&self, op_id: [u8; 32]) -> Result<Proposal, Error> {

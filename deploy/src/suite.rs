@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use scale::Encode;
 use serde::{Deserialize, Serialize};
 
+pub use lode_alerts::AlertsParams;
+pub use lode_governor::GovernorParams;
 pub use lode_primitives::AccountId;
 pub use lode_staking::StakingParams;
 pub use lode_token::MiningParams;
@@ -43,6 +45,14 @@ pub struct SuiteConfig {
     pub staking: StakingParams,
     /// The splitter's owners, timelock and split.
     pub splitter: SplitterConfig,
+    /// The governor's voting and timelock parameters, and its guardian.
+    pub governor: GovernorConfig,
+    /// The alerts contract's rate limit and circuit breaker.
+    pub alerts: AlertsParams,
+    /// Hand every contract's admin role to the governor once all are deployed.
+    /// Always so for a real deployment; tests of one contract's admin messages
+    /// turn it off to call them directly as the deployer.
+    pub hand_over_to_governor: bool,
     /// Salt for instantiation, so the same code can be deployed twice on one chain.
     pub salt: Vec<u8>,
 }
@@ -67,7 +77,14 @@ pub struct SplitterConfig {
     pub shares: Vec<u32>,
     /// Fee of the bonded keeper calling `distribute`, basis points.
     pub keeper_fee_bps: u16,
-    /// May pause and cancel (the alerts contract, once it exists).
+}
+
+/// The governor's constructor arguments (besides staking and the chain id).
+#[derive(Debug, Clone)]
+pub struct GovernorConfig {
+    /// Voting and timelock parameters.
+    pub params: GovernorParams,
+    /// May veto any proposal before it executes.
     pub guardian: Option<AccountId>,
 }
 
@@ -82,8 +99,15 @@ impl SuiteConfig {
     /// Splitter: `owners` approve 2 of 3 (or all, if fewer), with a 1-minute
     /// timelock and a 1-day execution window; `payees` share 50/30/20 (equal
     /// shares beyond three), and a distributing keeper earns 1%.
+    /// Governor: 1,000 LODE of power to propose; voting opens after 1 block and
+    /// lasts 20 (2 minutes); quorum 4% of the staked power; a 10-block timelock
+    /// and a 1-day window to execute. The first owner is its guardian, and
+    /// every contract's admin role goes to the governor.
+    /// Alerts: 10 per keeper per 100 blocks; Critical alerts from 2 keepers
+    /// within 100 blocks pause a guarded contract (the splitter).
     pub fn dev(treasury: AccountId, owners: Vec<AccountId>, payees: Vec<AccountId>) -> Self {
         const LODE: u128 = 1_000_000_000_000; // 12 decimals
+        let first_owner = owners.first().copied();
         Self {
             treasury,
             genesis_supply: 1_000_000 * LODE,
@@ -106,8 +130,20 @@ impl SuiteConfig {
                 shares: (0..payees.len()).map(|i| [50, 30, 20].get(i).copied().unwrap_or(20)).collect(),
                 payees,
                 keeper_fee_bps: 100,
-                guardian: None,
             },
+            governor: GovernorConfig {
+                params: GovernorParams {
+                    voting_delay: 1,
+                    voting_period: 20,
+                    proposal_threshold: 1_000 * LODE,
+                    quorum_bps: 400,
+                    timelock_delay: 10,
+                    grace_period: 14_400,
+                },
+                guardian: first_owner,
+            },
+            alerts: AlertsParams { max_per_window: 10, window_blocks: 100, pause_quorum: 2 },
+            hand_over_to_governor: true,
             salt: b"lode-dev".to_vec(),
         }
     }
@@ -147,7 +183,7 @@ pub struct Suite {
 
 /// Contracts in the order they must be deployed (later ones take earlier ones'
 /// addresses as constructor arguments).
-pub const DEPLOY_ORDER: &[&str] = &["token", "staking", "splitter"];
+pub const DEPLOY_ORDER: &[&str] = &["token", "staking", "splitter", "governor", "alerts"];
 
 impl Suite {
     /// A suite over built artifacts; every contract in [`DEPLOY_ORDER`] must be present.
@@ -197,10 +233,24 @@ impl Suite {
             s.min_delay_ms,
             s.grace_period_ms,
             split,
-            s.guardian.map(|g| g.0),
+            // No guardian yet: the alerts contract, deployed later, becomes it.
+            None::<[u8; 32]>,
         );
         let input = self.constructor_input("splitter", "new", args)?;
-        self.place(chain, &mut deployed, "splitter", input, &config.salt).await?;
+        let splitter = self.place(chain, &mut deployed, "splitter", input, &config.salt).await?;
+        let g = &config.governor;
+        let args = (staking.0, s.chain_id, g.params, g.guardian.map(|a| a.0), vec![splitter.0]);
+        let input = self.constructor_input("governor", "new", args)?;
+        let governor = self.place(chain, &mut deployed, "governor", input, &config.salt).await?;
+        let input = self.constructor_input("alerts", "new", (staking.0, governor.0, config.alerts))?;
+        let alerts = self.place(chain, &mut deployed, "alerts", input, &config.salt).await?;
+        // Alerts guards the splitter: its circuit breaker may pause it.
+        self.call(chain, "splitter", splitter, "set_guardian", Some(alerts.0)).await?;
+        if config.hand_over_to_governor {
+            for (name, address) in [("token", token), ("staking", staking), ("splitter", splitter)] {
+                self.call(chain, name, address, "set_admin", governor.0).await?;
+            }
+        }
         Ok(deployed)
     }
 
@@ -230,6 +280,18 @@ impl Suite {
         let address = chain.instantiate(&artifact.name, code_hash, input, salt.to_vec()).await.map_err(chain_err)?;
         deployed.contracts.push(DeployedContract { name: artifact.name.clone(), address, code_hash });
         Ok(address)
+    }
+
+    /// Calls `label` on the deployed `name` for wiring; its `Result` must be `Ok`.
+    async fn call(&self, chain: &dyn Deployer, name: &str, address: AccountId, label: &str, args: impl Encode) -> Result<(), DeployError> {
+        let input = self.message_input(name, label, args)?;
+        let wiring = |reason: String| DeployError::Chain { contract: name.into(), reason: format!("wiring `{label}`: {reason}") };
+        let output = chain.call(name, address, input).await.map_err(wiring)?;
+        // `Result<Result<(), E>, LangError>`: Ok(Ok(())) is two zero bytes.
+        if output.get(..2) != Some(&[0, 0][..]) {
+            return Err(wiring(format!("answered 0x{}", hex::encode(&output))));
+        }
+        Ok(())
     }
 
     fn artifact_or_err(&self, name: &str) -> Result<&Artifact, DeployError> {

@@ -12,3 +12,4 @@ pub mod deployer;
 pub mod events;
 pub mod keys;
 pub mod shutdown;
+pub mod wiring;

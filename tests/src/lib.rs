@@ -74,6 +74,9 @@ impl Harness {
         // Owners alice, bob, carol (2 of 3); payees dave and treasury.
         let owners = [&alice, &bob, &carol].map(Signer::account_id).to_vec();
         let mut config = SuiteConfig::dev(treasury.account_id(), owners, vec![dave.account_id(), treasury.account_id()]);
+        // Alice stays admin so tests can call admin messages directly; the
+        // governance tests turn the hand-over back on.
+        config.hand_over_to_governor = false;
         adjust(&mut config);
         let (deployed, registry) = lode_keeper::deployer::deploy_suite(&chain, &alice, &suite, &config).await.expect("suite deploys");
         // Seal the deployment into its own block, so tests start on an empty one.
@@ -132,5 +135,12 @@ impl Harness {
         let approved: Result<(), lode_token::PSP22Error> =
             self.send(who, "token", "PSP22::approve", (self.address("staking").0, u128::MAX)).await;
         approved.expect("approve succeeds");
+    }
+
+    /// Funds `who` with `amount` LODE from the treasury and stakes all of it.
+    pub async fn stake(&self, who: &Signer, amount: u128) {
+        self.fund_staker(who, amount).await;
+        let staked: Result<(), lode_staking::Error> = self.send(who, "staking", "stake", amount).await;
+        staked.expect("stake succeeds");
     }
 }

@@ -1,7 +1,8 @@
 //! `lode dev`: the whole suite on the embedded chain, no node needed.
 //!
 //! Builds (or reuses) the contracts, starts the embedded chain with funded dev
-//! accounts, deploys the suite, prints the addresses, then one status line per block.
+//! accounts, deploys the suite, prints the addresses and who controls what, then
+//! one status line per block.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -11,10 +12,11 @@ use lode_deploy::{builder, BuildOptions, Builder, Suite, SuiteConfig, Workspace}
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::chain::embedded::{EmbeddedChain, EmbeddedConfig};
-use crate::chain::{Block, Chain};
+use crate::chain::{AccountId, Block, Chain};
 use crate::events::EventRegistry;
 use crate::keys::{Signer, DEV_ACCOUNTS};
 use crate::shutdown::Shutdown;
+use crate::wiring::Wiring;
 
 /// Options of `lode dev`.
 #[derive(Debug, Clone, clap::Args)]
@@ -62,6 +64,12 @@ pub async fn run(args: DevArgs, workspace: PathBuf, mut shutdown: Shutdown) -> R
     for c in &deployed.contracts {
         let size = suite.artifact(&c.name).map(|a| a.wasm.len()).unwrap_or_default();
         println!("deployed {:<10} at {}  (code 0x{}, {} bytes)", c.name, c.address, hex::encode(c.code_hash), size);
+    }
+    let wiring = Wiring::read(&chain, &suite, &deployed, alice.account_id()).await.context("reading the suite's wiring back")?;
+    println!("wiring, as the contracts report it:");
+    let dev_name = |a: &AccountId| DEV_ACCOUNTS.iter().find(|n| Signer::dev(n).account_id() == *a).map(|n| (*n).to_owned());
+    for line in wiring.describe(&deployed, dev_name) {
+        println!("  {line}");
     }
 
     let mut seen = 0u64;

@@ -1,0 +1,281 @@
+//! The governor against the real WASM on the embedded chain, with the suite
+//! handed over to it: every proposal state, snapshot weights, EIP-712 ballots
+//! signed with alloy, and execution of real calls on the other contracts.
+
+use alloy_primitives::{B256, U256};
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
+use alloy_sol_types::{eip712_domain, sol, Eip712Domain, SolStruct};
+use blake2::digest::consts::U32;
+use blake2::{Blake2b, Digest};
+use lode_deploy::DEV_CHAIN_ID;
+use lode_governor::{Action, BallotError, Error, GovernorParams, ProposalState, Receipt, SignedBallot, Support, VoteError};
+use lode_keeper::chain::{AccountId, Chain};
+use lode_keeper::keys::Signer;
+use lode_staking::StakingParams;
+use lode_tests::Harness;
+use scale::Encode;
+
+sol! {
+    struct Ballot { uint256 proposalId; uint8 support; uint256 nonce; uint256 deadline; }
+}
+
+const LODE: u128 = 1_000_000_000_000;
+const PARAMS: GovernorParams = GovernorParams {
+    voting_delay: 1,
+    voting_period: 5,
+    proposal_threshold: 100 * LODE,
+    quorum_bps: 2_000,
+    timelock_delay: 2,
+    grace_period: 3,
+};
+
+/// The suite owned by the governor; alice (the first owner) is its guardian.
+/// Bob stakes 300 LODE,
+/// carol 200 (quorum: 20% of 500 = 100).
+async fn harness() -> Harness {
+    let h = Harness::with(|c| {
+        c.hand_over_to_governor = true;
+        c.staking = StakingParams { unbonding_period: 5, min_keeper_bond: 100 * LODE, activation_delay: 1 };
+        c.governor.params = PARAMS;
+    })
+    .await;
+    h.stake(&h.bob, 300 * LODE).await;
+    h.stake(&h.carol, 200 * LODE).await;
+    h.chain.seal_blocks(1).await.unwrap();
+    h
+}
+
+fn guardian(h: &Harness) -> &Signer {
+    &h.alice
+}
+
+/// An action calling `label` on `contract` with `args`.
+fn call(h: &Harness, contract: &str, label: &str, args: impl Encode) -> Action {
+    let input = h.input(contract, label, args);
+    Action::Call { target: h.address(contract).0.into(), selector: input[..4].try_into().unwrap(), input: input[4..].to_vec(), value: 0 }
+}
+
+/// A harmless action: staking's parameters with a longer unbonding period.
+fn set_unbonding(h: &Harness, period: u32) -> Action {
+    call(h, "staking", "set_params", StakingParams { unbonding_period: period, min_keeper_bond: 100 * LODE, activation_delay: 1 })
+}
+
+async fn propose(h: &Harness, who: &Signer, actions: Vec<Action>) -> u64 {
+    let r: Result<u64, Error> = h.send(who, "governor", "propose", (actions, String::from("test proposal"))).await;
+    r.unwrap()
+}
+
+async fn state(h: &Harness, id: u64) -> ProposalState {
+    h.read::<Option<ProposalState>>("governor", "state", id).await.unwrap().unwrap()
+}
+
+async fn vote(h: &Harness, who: &Signer, id: u64, support: Support) -> Result<u128, Error> {
+    h.send(who, "governor", "cast_vote", (id, support)).await
+}
+
+async fn gov(h: &Harness, who: &Signer, label: &str, id: u64) -> Result<(), Error> {
+    h.send(who, "governor", label, id).await
+}
+
+/// Seals blocks until `id`'s voting has ended.
+async fn end_voting(h: &Harness, id: u64) {
+    let p: Option<lode_governor::Proposal> = h.read("governor", "proposal", id).await.unwrap();
+    h.advance_to(p.unwrap().vote_end).await;
+}
+
+#[tokio::test]
+async fn the_suite_is_handed_to_the_governor() {
+    let h = harness().await;
+    let governor = h.address("governor");
+    for contract in ["token", "staking", "splitter"] {
+        assert_eq!(h.read::<[u8; 32]>(contract, "admin", ()).await.unwrap(), governor.0, "{contract}");
+    }
+    assert_eq!(h.read::<[u8; 32]>("governor", "admin", ()).await.unwrap(), governor.0);
+    assert!(h.read::<bool>("governor", "is_guarded", h.address("splitter").0).await.unwrap());
+    // The deployer lost its powers.
+    let r: Result<(), lode_staking::Error> = h.send(&h.alice, "staking", "set_admin", h.alice.account_id().0).await;
+    assert_eq!(r, Err(lode_staking::Error::NotAdmin));
+}
+
+#[tokio::test]
+async fn a_proposal_goes_pending_active_succeeded_queued_executed() {
+    let h = harness().await;
+    let id = propose(&h, &h.bob, vec![set_unbonding(&h, 9)]).await;
+    assert_eq!(state(&h, id).await, ProposalState::Pending);
+    assert_eq!(vote(&h, &h.bob, id, Support::For).await, Err(Error::Vote(VoteError::NotActive)));
+    assert_eq!(gov(&h, &h.carol, "cancel", id).await, Err(Error::NotProposer));
+    h.chain.seal_blocks(1).await.unwrap();
+    assert_eq!(state(&h, id).await, ProposalState::Active);
+    assert_eq!(gov(&h, &h.bob, "cancel", id).await, Err(Error::WrongState(ProposalState::Active)));
+    assert_eq!(vote(&h, &h.bob, id, Support::For).await, Ok(300 * LODE));
+    assert_eq!(vote(&h, &h.carol, id, Support::Against).await, Ok(200 * LODE));
+    assert_eq!(vote(&h, &h.carol, id, Support::For).await, Err(Error::Vote(VoteError::AlreadyVoted)));
+    assert_eq!(vote(&h, &h.dave, id, Support::For).await, Err(Error::Vote(VoteError::NoVotingPower)));
+    assert_eq!(gov(&h, &h.dave, "queue", id).await, Err(Error::WrongState(ProposalState::Active)));
+    end_voting(&h, id).await;
+    assert_eq!(state(&h, id).await, ProposalState::Succeeded);
+    assert_eq!(gov(&h, &h.dave, "queue", id).await, Ok(()));
+    assert_eq!(state(&h, id).await, ProposalState::Queued);
+    assert_eq!(gov(&h, &h.dave, "execute", id).await, Err(Error::TooEarly));
+    h.chain.seal_blocks(2).await.unwrap();
+    assert_eq!(gov(&h, &h.dave, "execute", id).await, Ok(()));
+    assert_eq!(state(&h, id).await, ProposalState::Executed);
+    let params: StakingParams = h.read("staking", "params", ()).await.unwrap();
+    assert_eq!(params.unbonding_period, 9, "the action ran on staking");
+    assert_eq!(gov(&h, &h.dave, "execute", id).await, Err(Error::WrongState(ProposalState::Executed)));
+}
+
+#[tokio::test]
+async fn cancelled_defeated_expired_and_vetoed_proposals_never_execute() {
+    let h = harness().await;
+    // Dave stakes 50: enough to vote, not enough to propose or reach quorum alone.
+    h.stake(&h.dave, 50 * LODE).await;
+    h.chain.seal_blocks(1).await.unwrap();
+    let r: Result<u64, Error> = h.send(&h.dave, "governor", "propose", (vec![set_unbonding(&h, 7)], String::new())).await;
+    assert_eq!(r, Err(Error::BelowProposalThreshold));
+    let r: Result<u64, Error> = h.send(&h.bob, "governor", "propose", (Vec::<Action>::new(), String::new())).await;
+    assert_eq!(r, Err(Error::InvalidActions));
+
+    let cancelled = propose(&h, &h.bob, vec![set_unbonding(&h, 7)]).await;
+    assert_eq!(gov(&h, &h.bob, "cancel", cancelled).await, Ok(()));
+    assert_eq!(state(&h, cancelled).await, ProposalState::Canceled);
+
+    let defeated = propose(&h, &h.bob, vec![set_unbonding(&h, 7)]).await;
+    let expired = propose(&h, &h.bob, vec![set_unbonding(&h, 7)]).await;
+    let vetoed = propose(&h, &h.carol, vec![set_unbonding(&h, 7)]).await;
+    h.chain.seal_blocks(1).await.unwrap();
+    // 50 For and nothing else: a majority, but below the quorum of 110 (20% of 550).
+    vote(&h, &h.dave, defeated, Support::For).await.unwrap();
+    vote(&h, &h.carol, expired, Support::For).await.unwrap();
+    vote(&h, &h.bob, vetoed, Support::For).await.unwrap();
+    end_voting(&h, vetoed).await;
+    assert_eq!(state(&h, defeated).await, ProposalState::Defeated);
+    assert_eq!(gov(&h, &h.dave, "queue", defeated).await, Err(Error::WrongState(ProposalState::Defeated)));
+
+    gov(&h, &h.dave, "queue", expired).await.unwrap();
+    gov(&h, &h.dave, "queue", vetoed).await.unwrap();
+    assert_eq!(gov(&h, &h.bob, "veto", vetoed).await, Err(Error::NotGuardian));
+    assert_eq!(gov(&h, guardian(&h), "veto", vetoed).await, Ok(()));
+    assert_eq!(state(&h, vetoed).await, ProposalState::Canceled);
+
+    // eta = queue + 2; executable through eta + 3.
+    h.chain.seal_blocks(2 + 3 + 1).await.unwrap();
+    assert_eq!(state(&h, expired).await, ProposalState::Expired);
+    for id in [cancelled, defeated, expired, vetoed] {
+        assert!(gov(&h, &h.dave, "execute", id).await.is_err(), "proposal {id} must not execute");
+    }
+    let params: StakingParams = h.read("staking", "params", ()).await.unwrap();
+    assert_eq!(params.unbonding_period, 5, "nothing ran");
+}
+
+#[tokio::test]
+async fn stake_added_after_the_snapshot_does_not_count() {
+    let h = harness().await;
+    let id = propose(&h, &h.bob, vec![set_unbonding(&h, 9)]).await;
+    // Carol doubles her stake and dave stakes for the first time, both after the snapshot.
+    h.stake(&h.carol, 200 * LODE).await;
+    h.stake(&h.dave, 500 * LODE).await;
+    h.chain.seal_blocks(1).await.unwrap();
+    assert_eq!(vote(&h, &h.carol, id, Support::For).await, Ok(200 * LODE));
+    assert_eq!(vote(&h, &h.dave, id, Support::Against).await, Err(Error::Vote(VoteError::NoVotingPower)));
+    let p: lode_governor::Proposal = h.read::<Option<_>>("governor", "proposal", id).await.unwrap().unwrap();
+    assert_eq!(p.quorum, 100 * LODE, "quorum from the total at the snapshot");
+}
+
+/// The alloy signer holding the same key as `Signer::dev(name)`.
+fn alloy_key(name: &str) -> PrivateKeySigner {
+    let secret: [u8; 32] = Blake2b::<U32>::digest(format!("lode/dev/{name}")).into();
+    PrivateKeySigner::from_bytes(&B256::from(secret)).unwrap()
+}
+
+fn domain(chain_id: u64, contract: AccountId) -> Eip712Domain {
+    eip712_domain! { name: "Lode Governor", version: "1", chain_id: chain_id, salt: B256::from(contract.0) }
+}
+
+fn ballot(name: &str, domain: &Eip712Domain, id: u64, support: Support, nonce: u64, deadline: u64) -> SignedBallot {
+    let message = Ballot { proposalId: U256::from(id), support: support as u8, nonce: U256::from(nonce), deadline: U256::from(deadline) };
+    let signature = alloy_key(name).sign_hash_sync(&message.eip712_signing_hash(domain)).unwrap();
+    SignedBallot { proposal_id: id, support, nonce, deadline, signature: signature.as_bytes() }
+}
+
+async fn deadline(h: &Harness) -> u64 {
+    h.chain.head().await.unwrap().timestamp_ms + 60_000
+}
+
+#[tokio::test]
+async fn signed_ballots_count_once_and_every_replay_is_refused() {
+    let h = harness().await;
+    let governor = h.address("governor");
+    let d = domain(DEV_CHAIN_ID, governor);
+    let id = propose(&h, &h.bob, vec![set_unbonding(&h, 9)]).await;
+    h.chain.seal_blocks(1).await.unwrap();
+    let deadline = deadline(&h).await;
+
+    let ours: [u8; 32] = h.read("governor", "ballot_digest", (id, Support::Abstain, 3u64, deadline)).await.unwrap();
+    let alloys = Ballot { proposalId: U256::from(id), support: 2, nonce: U256::from(3), deadline: U256::from(deadline) };
+    assert_eq!(ours, alloys.eip712_signing_hash(&d).0, "the contract's digest is alloy's");
+
+    let relay = |ballots: Vec<SignedBallot>| h.send::<Result<u32, Error>>(&h.dave, "governor", "cast_votes_by_sig", ballots);
+    let refused = |index, reason| Err(Error::Ballot { index, reason });
+    let cases = [
+        ("another chain id", ballot("bob", &domain(DEV_CHAIN_ID + 1, governor), id, Support::For, 0, deadline)),
+        ("another contract", ballot("bob", &domain(DEV_CHAIN_ID, h.address("splitter")), id, Support::For, 0, deadline)),
+    ];
+    for (what, b) in cases {
+        // The signature recovers to some other account, which has no stake.
+        assert_eq!(relay(vec![b]).await, refused(0, BallotError::Vote(VoteError::NoVotingPower)), "{what}");
+    }
+    let expired = ballot("bob", &d, id, Support::For, 0, h.chain.head().await.unwrap().timestamp_ms);
+    assert_eq!(relay(vec![expired]).await, refused(0, BallotError::Expired));
+    let future = ballot("bob", &d, id, Support::For, 1, deadline);
+    assert_eq!(relay(vec![future]).await, refused(0, BallotError::BadNonce));
+    let mut garbage = ballot("bob", &d, id, Support::For, 0, deadline);
+    garbage.signature = [0xff; 65];
+    assert_eq!(relay(vec![garbage]).await, refused(0, BallotError::InvalidSignature));
+
+    // All or nothing: carol's good ballot does not count when bob's after it is refused.
+    let carol = ballot("carol", &d, id, Support::Against, 0, deadline);
+    let bad = ballot("bob", &d, id, Support::For, 5, deadline);
+    assert_eq!(relay(vec![carol.clone(), bad]).await, refused(1, BallotError::BadNonce));
+    assert_eq!(h.read::<Option<Receipt>>("governor", "receipt", (id, h.carol.account_id().0)).await.unwrap(), None);
+
+    let bob = ballot("bob", &d, id, Support::For, 0, deadline);
+    assert_eq!(relay(vec![bob.clone(), carol.clone()]).await, Ok(2));
+    assert_eq!(
+        h.read::<Option<Receipt>>("governor", "receipt", (id, h.bob.account_id().0)).await.unwrap(),
+        Some(Receipt { support: Support::For, weight: 300 * LODE })
+    );
+    assert_eq!(h.read::<u64>("governor", "ballot_nonce", h.bob.account_id().0).await.unwrap(), 1);
+    assert_eq!(relay(vec![bob]).await, refused(0, BallotError::BadNonce), "a replayed ballot");
+    let again = ballot("carol", &d, id, Support::For, 1, deadline);
+    assert_eq!(relay(vec![again]).await, refused(0, BallotError::Vote(VoteError::AlreadyVoted)));
+}
+
+#[tokio::test]
+async fn cast_votes_by_sig_weight_is_measured_for_1_and_10_ballots() {
+    let h = harness().await;
+    let voters: Vec<Signer> = (0..10).map(|i| Signer::dev(&format!("voter{i}"))).collect();
+    for v in &voters {
+        h.chain.transfer(&h.alice, v.account_id(), 1_000 * LODE).await.unwrap();
+        h.stake(v, 10 * LODE).await;
+    }
+    h.chain.seal_blocks(1).await.unwrap();
+    let id = propose(&h, &h.bob, vec![set_unbonding(&h, 9)]).await;
+    h.chain.seal_blocks(1).await.unwrap();
+    let d = domain(DEV_CHAIN_ID, h.address("governor"));
+    let deadline = deadline(&h).await;
+    let ballots: Vec<SignedBallot> = (0..10).map(|i| ballot(&format!("voter{i}"), &d, id, Support::For, 0, deadline)).collect();
+    let limit = lode_keeper::chain::embedded::call_gas_limit();
+    for n in [1usize, 10] {
+        let input = h.input("governor", "cast_votes_by_sig", ballots[..n].to_vec());
+        let dry = h.chain.dry_run(h.dave.account_id(), h.address("governor"), 0, input).await.unwrap();
+        assert_eq!(dry.decode::<Result<u32, Error>>().unwrap(), Ok(n as u32));
+        eprintln!("cast_votes_by_sig × {n}: {} (required {})", dry.weight_consumed, dry.weight_required);
+        assert!(dry.weight_required.ref_time < limit.ref_time);
+    }
+    let max = lode_governor::MAX_BALLOTS;
+    let over = vec![ballots[0].clone(); max + 1];
+    let r: Result<u32, Error> = h.send(&h.dave, "governor", "cast_votes_by_sig", over).await;
+    assert_eq!(r, Err(Error::TooManyBallots));
+}
