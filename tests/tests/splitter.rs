@@ -250,7 +250,8 @@ async fn rotating_owners_drops_the_old_owners_votes_and_the_new_set_governs_pend
     assert_eq!(execute(queued).await, Err(Error::Finished));
     h.chain.seal_blocks(2).await.unwrap();
     assert_eq!(execute(pending).await, Ok(()), "the other pending operation is not blocked");
-    assert_eq!(h.read::<Option<[u8; 32]>>("splitter", "guardian", ()).await.unwrap(), None);
+    let guardian = h.read::<Option<[u8; 32]>>("splitter", "guardian", ()).await.unwrap();
+    assert_eq!(guardian, Some(h.address("alerts").0), "the cancelled SetGuardian never ran");
 }
 
 /// Makes `who` a bonded keeper.
