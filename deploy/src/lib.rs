@@ -25,5 +25,5 @@ pub mod workspace;
 pub use artifact::{Artifact, ContractMetadata, EventSpec, Selector};
 pub use builder::{BuildEvent, BuildOptions, Builder};
 pub use error::DeployError;
-pub use suite::{AccountId, Deployed, Deployer, GovernorConfig, SplitterConfig, Suite, SuiteConfig, DEV_CHAIN_ID};
+pub use suite::{AccountId, Deployed, Deployer, GovernorConfig, SplitterConfig, Suite, SuiteConfig, DEPLOY_ORDER, DEV_CHAIN_ID};
 pub use workspace::{ContractCrate, Workspace};

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use lode_deploy::{builder, BuildOptions, Builder, Suite, SuiteConfig, Workspace};
+use lode_deploy::{builder, BuildOptions, Builder, Suite, SuiteConfig, Workspace, DEPLOY_ORDER};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::chain::embedded::{EmbeddedChain, EmbeddedConfig};
@@ -40,9 +40,12 @@ pub async fn run(args: DevArgs, workspace: PathBuf, mut shutdown: Shutdown) -> R
     let workspace = Workspace::at(workspace)?;
     let builder = Builder::new(workspace)?;
     let opts = BuildOptions { force: args.rebuild, quiet: false };
-    let artifacts = tokio::task::spawn_blocking(move || builder.build_all(opts, &mut |e| eprintln!("{}", builder::describe(&e))))
-        .await
-        .context("contract build task panicked")??;
+    // Only the suite: test fixtures under contracts/ are not deployed.
+    let suite_names: Vec<String> = DEPLOY_ORDER.iter().map(|n| (*n).to_owned()).collect();
+    let artifacts =
+        tokio::task::spawn_blocking(move || builder.build_many(&suite_names, opts, &mut |e| eprintln!("{}", builder::describe(&e))))
+            .await
+            .context("contract build task panicked")??;
     let suite = Suite::new(artifacts)?;
 
     let alice = Signer::dev("alice");
