@@ -83,8 +83,8 @@ pub fn upgrade(target: AccountId, code_hash: Hash) -> Result<(), CallError> {
 }
 
 /// Calls message `selector` of `target` with SCALE-encoded `args`, sending
-/// `value`. The message must return a `Result`: an `Err` answer, or any other
-/// answer, fails. The calling contract may be `target` itself (the governor
+/// `value`. The message must return a `Result`: an `Err` answer fails, and
+/// so does an answer that is not a `Result`. The calling contract may be `target` itself (the governor
 /// setting its own parameters), so re-entry is allowed for that call.
 pub fn call_raw(target: AccountId, selector: [u8; 4], args: Vec<u8>, value: u128) -> Result<(), CallError> {
     let myself = ink::env::account_id::<DefaultEnvironment>();

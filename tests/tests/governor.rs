@@ -344,3 +344,18 @@ async fn a_real_upgrade_through_governance_keeps_state_runs_v2_and_rolls_back() 
     let history: Vec<lode_governor::UpgradeRecord> = h.read("governor", "upgrade_history", governor.0).await.unwrap();
     assert_eq!(history.len(), 1);
 }
+
+#[tokio::test]
+async fn a_proposal_can_change_the_governor_itself_and_the_change_sticks() {
+    let h = harness().await;
+    let token = h.address("token");
+    // Only through a proposal.
+    let r: Result<(), Error> = h.send(&h.alice, "governor", "set_guarded", (token.0, true)).await;
+    assert_eq!(r, Err(Error::NotGovernance));
+    let longer = GovernorParams { voting_period: 7, ..PARAMS };
+    let actions = vec![call(&h, "governor", "set_guarded", (token.0, true)), call(&h, "governor", "set_params", longer)];
+    assert_eq!(pass(&h, actions).await, Ok(()));
+    // The inner calls wrote Lazy cells; the outer execute must not have put the old values back.
+    assert!(h.read::<bool>("governor", "is_guarded", token.0).await.unwrap());
+    assert_eq!(h.read::<GovernorParams>("governor", "params", ()).await.unwrap(), longer);
+}
