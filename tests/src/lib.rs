@@ -3,6 +3,11 @@
 
 use std::sync::OnceLock;
 
+use alloy_primitives::B256;
+use alloy_signer_local::PrivateKeySigner;
+use blake2::digest::consts::U32;
+use blake2::{Blake2b, Digest};
+
 use lode_deploy::{builder, Artifact, BuildOptions, Builder, Deployed, Suite, SuiteConfig, Workspace};
 use lode_keeper::chain::embedded::{EmbeddedChain, EmbeddedConfig};
 use lode_keeper::chain::{AccountId, Chain, ChainError};
@@ -23,6 +28,13 @@ pub fn artifacts() -> &'static [Artifact] {
             .build_all(BuildOptions { force: false, quiet: true }, &mut |e| eprintln!("{}", builder::describe(&e)))
             .expect("contracts build")
     })
+}
+
+/// The alloy signer holding the same secp256k1 key as `Signer::dev(name)`, for
+/// signing EIP-712 typed data the way an external wallet would.
+pub fn alloy_key(name: &str) -> PrivateKeySigner {
+    let secret: [u8; 32] = Blake2b::<U32>::digest(format!("lode/dev/{name}")).into();
+    PrivateKeySigner::from_bytes(&B256::from(secret)).expect("a blake2 output is a valid secp256k1 secret")
 }
 
 /// The repository under test, found from the current directory (cargo runs tests
@@ -142,5 +154,34 @@ impl Harness {
         self.fund_staker(who, amount).await;
         let staked: Result<(), lode_staking::Error> = self.send(who, "staking", "stake", amount).await;
         staked.expect("stake succeeds");
+    }
+
+    /// A governor action calling `label` on the deployed `contract` with `args`.
+    pub fn action(&self, contract: &str, label: &str, args: impl Encode) -> lode_governor::Action {
+        let input = self.input(contract, label, args);
+        let selector = input[..4].try_into().expect("inputs start with a 4-byte selector");
+        lode_governor::Action::Call { target: self.address(contract).0.into(), selector, input: input[4..].to_vec(), value: 0 }
+    }
+
+    /// Takes `actions` through governance: bob proposes, bob and carol vote For
+    /// (they need stake from before the proposal), dave queues and, after the
+    /// timelock, executes. Returns the proposal id and what `execute` answered.
+    pub async fn pass_proposal(&self, actions: Vec<lode_governor::Action>) -> (u64, Result<(), lode_governor::Error>) {
+        use lode_governor::{Error, Proposal, Support};
+        let proposed: Result<u64, Error> = self.send(&self.bob, "governor", "propose", (actions, String::from("test proposal"))).await;
+        let id = proposed.expect("bob may propose");
+        let proposal =
+            || async { self.read::<Option<Proposal>>("governor", "proposal", id).await.expect("proposal reads").expect("proposal exists") };
+        self.advance_to(proposal().await.vote_start).await;
+        for voter in [&self.bob, &self.carol] {
+            let voted: Result<u128, Error> = self.send(voter, "governor", "cast_vote", (id, Support::For)).await;
+            voted.expect("bob and carol vote");
+        }
+        self.advance_to(proposal().await.vote_end).await;
+        let queued: Result<(), Error> = self.send(&self.dave, "governor", "queue", id).await;
+        queued.expect("the proposal succeeded");
+        let (eta, _) = proposal().await.eta.expect("queued");
+        self.advance_to(eta).await;
+        (id, self.send(&self.dave, "governor", "execute", id).await)
     }
 }

@@ -2,13 +2,12 @@
 //! keepers' Critical alerts pause the splitter, and governance lifts the pause.
 
 use lode_alerts::{Alert, AlertKind, AlertsParams, Anchor, Error, Severity};
-use lode_governor::{Action, GovernorParams, ProposalState, Support};
+use lode_governor::{Action, GovernorParams, ProposalState};
 use lode_keeper::chain::{AccountId, Chain};
 use lode_keeper::keys::Signer;
 use lode_splitter::Asset;
 use lode_staking::StakingParams;
 use lode_tests::Harness;
-use scale::Encode;
 
 const LODE: u128 = 1_000_000_000_000;
 const WINDOW: u32 = 10;
@@ -47,25 +46,11 @@ async fn paused(h: &Harness) -> bool {
     h.read("splitter", "paused", ()).await.unwrap()
 }
 
-/// Proposes `actions` as bob, votes them through and executes them.
+/// Takes `actions` through governance and checks they executed.
 async fn govern(h: &Harness, actions: Vec<Action>) {
-    let id: Result<u64, lode_governor::Error> = h.send(&h.bob, "governor", "propose", (actions, String::from("lift"))).await;
-    let id = id.unwrap();
-    h.chain.seal_blocks(1).await.unwrap();
-    for voter in [&h.bob, &h.carol] {
-        h.send::<Result<u128, lode_governor::Error>>(voter, "governor", "cast_vote", (id, Support::For)).await.unwrap();
-    }
-    h.chain.seal_blocks(3).await.unwrap();
-    h.send::<Result<(), lode_governor::Error>>(&h.dave, "governor", "queue", id).await.unwrap();
-    h.chain.seal_blocks(1).await.unwrap();
-    let executed: Result<(), lode_governor::Error> = h.send(&h.dave, "governor", "execute", id).await;
+    let (id, executed) = h.pass_proposal(actions).await;
     assert_eq!(executed, Ok(()));
     assert_eq!(h.read::<Option<ProposalState>>("governor", "state", id).await.unwrap(), Some(ProposalState::Executed));
-}
-
-fn call(h: &Harness, contract: &str, label: &str, args: impl Encode) -> Action {
-    let input = h.input(contract, label, args);
-    Action::Call { target: h.address(contract).0.into(), selector: input[..4].try_into().unwrap(), input: input[4..].to_vec(), value: 0 }
 }
 
 #[tokio::test]
@@ -112,7 +97,7 @@ async fn two_keepers_critical_alerts_pause_the_splitter_and_governance_lifts_it(
     let r: Result<(), lode_splitter::Error> = h.send(&h.alice, "splitter", "unpause", ()).await;
     assert_eq!(r, Err(lode_splitter::Error::NotAdmin));
 
-    govern(&h, vec![call(&h, "splitter", "unpause", ()), call(&h, "alerts", "resolve", first)]).await;
+    govern(&h, vec![h.action("splitter", "unpause", ()), h.action("alerts", "resolve", first)]).await;
     assert!(!paused(&h).await, "governance lifted the pause");
     let alert: Alert = h.read::<Option<Alert>>("alerts", "alert", first).await.unwrap().unwrap();
     assert!(alert.resolved);

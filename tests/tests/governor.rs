@@ -4,17 +4,13 @@
 
 use alloy_primitives::{B256, U256};
 use alloy_signer::SignerSync;
-use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{eip712_domain, sol, Eip712Domain, SolStruct};
-use blake2::digest::consts::U32;
-use blake2::{Blake2b, Digest};
 use lode_deploy::DEV_CHAIN_ID;
 use lode_governor::{Action, BallotError, Error, GovernorParams, ProposalState, Receipt, SignedBallot, Support, VoteError};
 use lode_keeper::chain::{AccountId, Chain};
 use lode_keeper::keys::Signer;
 use lode_staking::StakingParams;
-use lode_tests::Harness;
-use scale::Encode;
+use lode_tests::{alloy_key, Harness};
 
 sol! {
     struct Ballot { uint256 proposalId; uint8 support; uint256 nonce; uint256 deadline; }
@@ -50,15 +46,9 @@ fn guardian(h: &Harness) -> &Signer {
     &h.alice
 }
 
-/// An action calling `label` on `contract` with `args`.
-fn call(h: &Harness, contract: &str, label: &str, args: impl Encode) -> Action {
-    let input = h.input(contract, label, args);
-    Action::Call { target: h.address(contract).0.into(), selector: input[..4].try_into().unwrap(), input: input[4..].to_vec(), value: 0 }
-}
-
 /// A harmless action: staking's parameters with a longer unbonding period.
 fn set_unbonding(h: &Harness, period: u32) -> Action {
-    call(h, "staking", "set_params", StakingParams { unbonding_period: period, min_keeper_bond: 100 * LODE, activation_delay: 1 })
+    h.action("staking", "set_params", StakingParams { unbonding_period: period, min_keeper_bond: 100 * LODE, activation_delay: 1 })
 }
 
 async fn propose(h: &Harness, who: &Signer, actions: Vec<Action>) -> u64 {
@@ -183,12 +173,6 @@ async fn stake_added_after_the_snapshot_does_not_count() {
     assert_eq!(p.quorum, 100 * LODE, "quorum from the total at the snapshot");
 }
 
-/// The alloy signer holding the same key as `Signer::dev(name)`.
-fn alloy_key(name: &str) -> PrivateKeySigner {
-    let secret: [u8; 32] = Blake2b::<U32>::digest(format!("lode/dev/{name}")).into();
-    PrivateKeySigner::from_bytes(&B256::from(secret)).unwrap()
-}
-
 fn domain(chain_id: u64, contract: AccountId) -> Eip712Domain {
     eip712_domain! { name: "Lode Governor", version: "1", chain_id: chain_id, salt: B256::from(contract.0) }
 }
@@ -286,16 +270,8 @@ async fn upload(h: &Harness, fixture: &str) -> [u8; 32] {
     h.chain.upload_code(&h.alice, wasm).await.unwrap().code_hash
 }
 
-/// Proposes `actions` as bob, votes them through with bob and carol, queues and executes.
 async fn pass(h: &Harness, actions: Vec<Action>) -> Result<(), Error> {
-    let id = propose(h, &h.bob, actions).await;
-    h.chain.seal_blocks(1).await.unwrap();
-    vote(h, &h.bob, id, Support::For).await.unwrap();
-    vote(h, &h.carol, id, Support::For).await.unwrap();
-    end_voting(h, id).await;
-    gov(h, &h.dave, "queue", id).await.unwrap();
-    h.chain.seal_blocks(PARAMS.timelock_delay).await.unwrap();
-    gov(h, &h.dave, "execute", id).await
+    h.pass_proposal(actions).await.1
 }
 
 #[tokio::test]
@@ -353,7 +329,7 @@ async fn a_proposal_can_change_the_governor_itself_and_the_change_sticks() {
     let r: Result<(), Error> = h.send(&h.alice, "governor", "set_guarded", (token.0, true)).await;
     assert_eq!(r, Err(Error::NotGovernance));
     let longer = GovernorParams { voting_period: 7, ..PARAMS };
-    let actions = vec![call(&h, "governor", "set_guarded", (token.0, true)), call(&h, "governor", "set_params", longer)];
+    let actions = vec![h.action("governor", "set_guarded", (token.0, true)), h.action("governor", "set_params", longer)];
     assert_eq!(pass(&h, actions).await, Ok(()));
     // The inner calls wrote Lazy cells; the outer execute must not have put the old values back.
     assert!(h.read::<bool>("governor", "is_guarded", token.0).await.unwrap());

@@ -4,16 +4,13 @@
 
 use alloy_primitives::{B256, U256};
 use alloy_signer::SignerSync;
-use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{eip712_domain, sol, Eip712Domain, SolStruct};
-use blake2::digest::consts::U32;
-use blake2::{Blake2b, Digest};
 use lode_deploy::DEV_CHAIN_ID;
 use lode_keeper::chain::{AccountId, Chain};
 use lode_keeper::keys::Signer;
 use lode_splitter::{Asset, Error, OpState, Operation, Proposal, SignedVote};
 use lode_staking::StakingParams;
-use lode_tests::Harness;
+use lode_tests::{alloy_key, Harness};
 
 sol! {
     struct Approval { bytes32 opId; uint256 nonce; uint256 deadline; }
@@ -32,12 +29,6 @@ async fn harness() -> Harness {
         c.staking = StakingParams { unbonding_period: 5, min_keeper_bond: 100 * LODE, activation_delay: 1 };
     })
     .await
-}
-
-/// The alloy signer holding the same key as `Signer::dev(name)`.
-fn alloy_key(name: &str) -> PrivateKeySigner {
-    let secret: [u8; 32] = Blake2b::<U32>::digest(format!("lode/dev/{name}")).into();
-    PrivateKeySigner::from_bytes(&B256::from(secret)).unwrap()
 }
 
 fn domain(chain_id: u64, splitter: AccountId) -> Eip712Domain {
@@ -256,8 +247,7 @@ async fn rotating_owners_drops_the_old_owners_votes_and_the_new_set_governs_pend
 
 /// Makes `who` a bonded keeper.
 async fn bond_keeper(h: &Harness, who: &Signer) {
-    h.fund_staker(who, 100 * LODE).await;
-    h.send::<Result<(), lode_staking::Error>>(who, "staking", "stake", 100 * LODE).await.unwrap();
+    h.stake(who, 100 * LODE).await;
     h.chain.seal_blocks(1).await.unwrap();
     assert!(h.read::<bool>("staking", "is_keeper", who.account_id().0).await.unwrap());
 }

@@ -113,8 +113,7 @@ impl World {
         })
         .await;
         // Bob is the bonded keeper; carol is an owner but no keeper.
-        h.fund_staker(&h.bob, 1_000).await;
-        h.send::<Result<(), lode_staking::Error>>(&h.bob, "staking", "stake", 1_000u128).await.unwrap();
+        h.stake(&h.bob, 1_000).await;
         h.chain.seal_blocks(1).await.unwrap();
         assert!(h.read::<bool>("staking", "is_keeper", h.bob.account_id().0).await.unwrap());
         // Payees pay their own calls' storage deposits.
