@@ -36,12 +36,23 @@ pub fn mask(bits: u32) -> U256Be {
     out
 }
 
-/// The nonce for search position `n`: `n` little-endian in the first 8 bytes,
-/// zeros after. Miners split the nonce space by ranges of `n`.
-pub fn counter_nonce(n: u64) -> [u8; 32] {
+/// Length of the nonce's salt: the 24 bytes after the counter.
+pub const SALT_LEN: usize = 24;
+
+/// The nonce for search position `n` under `salt`: `n` little-endian in the
+/// first 8 bytes, then the salt. Miners split the nonce space by ranges of `n`;
+/// keepers mining for the same beneficiary pick different salts so that their
+/// searches never overlap.
+pub fn salted_nonce(n: u64, salt: &[u8; SALT_LEN]) -> [u8; 32] {
     let mut nonce = [0u8; 32];
     nonce[..8].copy_from_slice(&n.to_le_bytes());
+    nonce[8..].copy_from_slice(salt);
     nonce
+}
+
+/// [`salted_nonce`] with an all-zero salt.
+pub fn counter_nonce(n: u64) -> [u8; 32] {
+    salted_nonce(n, &[0u8; SALT_LEN])
 }
 
 /// `challenge ‖ beneficiary ‖ nonce`, the 96 bytes that are hashed.
@@ -251,6 +262,9 @@ mod tests {
         assert_eq!(counter_nonce(0), [0u8; 32]);
         assert_eq!(&counter_nonce(0x0102)[..3], &[0x02, 0x01, 0x00]);
         assert_ne!(counter_nonce(1), counter_nonce(1 << 32));
+        let salted = salted_nonce(7, &[0xaa; SALT_LEN]);
+        assert_eq!(&salted[..8], &7u64.to_le_bytes());
+        assert_eq!(&salted[8..], &[0xaa; SALT_LEN]);
     }
 
     #[test]
