@@ -21,6 +21,8 @@ struct Cli {
 enum Command {
     /// Run the whole suite on the embedded chain: build, deploy, follow blocks.
     Dev(cmd::dev::DevArgs),
+    /// List mining devices (`--list`) or measure them against OpenSSL (`--bench`).
+    Mine(cmd::mine::MineArgs),
 }
 
 fn main() -> Result<()> {
@@ -30,6 +32,10 @@ fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
 
+    let args = match cli.command {
+        Command::Mine(args) => return cmd::mine::run(args),
+        Command::Dev(args) => args,
+    };
     let workspace = find_workspace(cli.workspace)?;
     // Before any thread exists: see lode_deploy::toolchain.
     lode_deploy::toolchain::pin_for_child_processes(&workspace)?;
@@ -43,9 +49,7 @@ fn main() -> Result<()> {
                 trigger.fire();
             }
         });
-        match cli.command {
-            Command::Dev(args) => cmd::dev::run(args, workspace, shutdown).await,
-        }
+        cmd::dev::run(args, workspace, shutdown).await
     })
 }
 

@@ -17,6 +17,7 @@ pub mod backend;
 pub mod cpu;
 pub mod devices;
 pub mod keccak;
+pub mod measure;
 pub mod miner;
 pub mod opencl;
 pub mod work;

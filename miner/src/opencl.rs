@@ -41,7 +41,8 @@ fn platforms() -> Result<Vec<Platform>, MinerError> {
     if status == PLATFORM_NOT_FOUND_KHR || (status == 0 && count == 0) {
         return Err(MinerError::NoOpenCl);
     }
-    let ids = ocl::core::get_platform_ids().map_err(|e| MinerError::OpenCl { doing: "listing platforms".into(), message: e.to_string() })?;
+    let ids =
+        ocl::core::get_platform_ids().map_err(|e| MinerError::OpenCl { doing: "listing platforms".into(), message: e.to_string() })?;
     Ok(ids.into_iter().map(Platform::new).collect())
 }
 

@@ -2,9 +2,13 @@
 //!
 //! Builds (or reuses) the contracts, starts the embedded chain with funded dev
 //! accounts, deploys the suite, prints the addresses and who controls what, then
-//! one status line per block.
+//! one status line per block. The miner runs by default, paying the splitter,
+//! and its hashrate and mints are in the status line.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -14,9 +18,14 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::chain::embedded::{EmbeddedChain, EmbeddedConfig};
 use crate::chain::{AccountId, Block, Chain};
 use crate::events::EventRegistry;
+use crate::health::AlertHook;
 use crate::keys::{Signer, DEV_ACCOUNTS};
+use crate::metrics::{self, Metrics};
+use crate::mining::{MiningConfig, MiningDuty};
 use crate::shutdown::Shutdown;
 use crate::wiring::Wiring;
+use lode_miner::devices::Inventory;
+use lode_miner::DeviceId;
 
 /// Options of `lode dev`.
 #[derive(Debug, Clone, clap::Args)]
@@ -30,6 +39,19 @@ pub struct DevArgs {
     /// Rebuild contracts even if their sources are unchanged.
     #[arg(long)]
     pub rebuild: bool,
+    /// Do not mine.
+    #[arg(long)]
+    pub no_mine: bool,
+    /// Mine on these devices (`cpu`, `ocl:<platform>:<device>`; repeatable; see
+    /// `lode mine --list`). Default: a GPU, else OpenCL on the CPU, else the CPU backend.
+    #[arg(long = "device", conflicts_with = "no_mine")]
+    pub devices: Vec<DeviceId>,
+    /// Raise a keeper alert when the hashrate has been zero this long.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub stall_secs: u64,
+    /// Serve Prometheus metrics at http://<addr>/metrics (for example 127.0.0.1:9615).
+    #[arg(long)]
+    pub metrics: Option<SocketAddr>,
 }
 
 /// Dev accounts get this much native currency at start.
@@ -75,6 +97,51 @@ pub async fn run(args: DevArgs, workspace: PathBuf, mut shutdown: Shutdown) -> R
         println!("  {line}");
     }
 
+    let metrics = Arc::new(Metrics::default());
+    if let Some(addr) = args.metrics {
+        let bound =
+            metrics::serve(addr, Arc::clone(&metrics), shutdown.clone()).await.with_context(|| format!("serving metrics on {addr}"))?;
+        println!("metrics at http://{bound}/metrics");
+    }
+    let alerts = AlertHook::default();
+    let mut raised = alerts.subscribe();
+    let mining = if args.no_mine {
+        None
+    } else {
+        let devices = if args.devices.is_empty() {
+            let inventory = Inventory::scan();
+            if let Some(why) = &inventory.opencl_missing {
+                eprintln!("note: {why}");
+            }
+            vec![inventory.preferred()]
+        } else {
+            args.devices.clone()
+        };
+        let splitter = deployed.address("splitter").context("the suite has no splitter to pay")?;
+        let config = MiningConfig { devices, beneficiary: splitter, stall_after: Duration::from_secs(args.stall_secs) };
+        let duty = MiningDuty::start(
+            &config,
+            &suite,
+            deployed.address("token").context("the suite has no token")?,
+            alice.clone(),
+            Arc::clone(&metrics),
+            alerts.clone(),
+        )?;
+        for d in duty.devices() {
+            println!("mining on {d}, paying the splitter");
+        }
+        Some(duty)
+    };
+    let mining_shutdown = shutdown.clone();
+    let mining_task = async {
+        match mining {
+            Some(duty) => duty.run(&chain, mining_shutdown).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(mining_task);
+    let show_mining = !args.no_mine;
+
     let mut seen = 0u64;
     loop {
         tokio::select! {
@@ -82,9 +149,16 @@ pub async fn run(args: DevArgs, workspace: PathBuf, mut shutdown: Shutdown) -> R
                 println!("shutting down after {seen} blocks");
                 break;
             }
+            stopped = &mut mining_task => {
+                stopped.context("the miner stopped")?;
+            }
+            Ok(alert) = raised.recv() => {
+                println!("keeper alert [{:?}/{:?}] {}: {}", alert.severity, alert.kind, alert.source, alert.message);
+            }
             next = blocks.recv() => match next {
                 Ok(block) => {
-                    println!("{}", status_line(&block, &registry));
+                    let mining = show_mining.then_some(&*metrics);
+                    println!("{}", status_line(&block, &registry, mining));
                     seen += 1;
                     if args.blocks.is_some_and(|n| seen >= n) {
                         println!("reached {seen} blocks, stopping");
@@ -99,8 +173,8 @@ pub async fn run(args: DevArgs, workspace: PathBuf, mut shutdown: Shutdown) -> R
     Ok(())
 }
 
-/// `#12 0x1a2b3c4d… 14:03:07.000 UTC  events: token.Transfer×2`
-pub fn status_line(block: &Block, registry: &EventRegistry) -> String {
+/// `#12 0x1a2b3c4d… 14:03:07.000 UTC  8.12 MH/s mined 3 (150.00 LODE)  events: token.Mined×2`
+pub fn status_line(block: &Block, registry: &EventRegistry, mining: Option<&Metrics>) -> String {
     let mut counts: Vec<(String, usize)> = Vec::new();
     for ev in &block.events {
         let name = registry.name(ev).to_string();
@@ -114,8 +188,26 @@ pub fn status_line(block: &Block, registry: &EventRegistry) -> String {
     } else {
         counts.iter().map(|(n, c)| if *c == 1 { n.clone() } else { format!("{n}×{c}") }).collect::<Vec<_>>().join(", ")
     };
-    format!("#{:<6} 0x{}…  {}  events: {events}", block.info.number, hex::encode(&block.info.hash[..4]), clock(block.info.timestamp_ms))
+    let mining = mining.map_or_else(String::new, |m| {
+        let minted = m.minted();
+        format!(
+            "  {} mined {} ({}.{:02} LODE)",
+            super::mine::rate(m.hashrate.load(Ordering::Relaxed) as f64),
+            m.mints.load(Ordering::Relaxed),
+            minted / LODE_UNIT,
+            minted % LODE_UNIT / (LODE_UNIT / 100)
+        )
+    });
+    format!(
+        "#{:<6} 0x{}…  {}{mining}  events: {events}",
+        block.info.number,
+        hex::encode(&block.info.hash[..4]),
+        clock(block.info.timestamp_ms)
+    )
 }
+
+/// One LODE in the token's smallest units (12 decimals).
+const LODE_UNIT: u128 = 1_000_000_000_000;
 
 /// `HH:MM:SS.mmm UTC` of a millisecond timestamp.
 fn clock(ms: u64) -> String {
@@ -133,8 +225,15 @@ mod tests {
         let info = BlockInfo { number: 7, hash: [0xab; 32], parent_hash: [0; 32], timestamp_ms: 3_723_004 };
         let ev = ContractEvent { contract: [1; 32].into(), topics: vec![], data: vec![] };
         let block = Block { info, events: vec![ev.clone(), ev] };
-        let line = status_line(&block, &EventRegistry::default());
+        let line = status_line(&block, &EventRegistry::default(), None);
         assert!(line.starts_with("#7 "), "{line}");
+        assert!(!line.contains("H/s"), "no miner, no hashrate: {line}");
+        let metrics = Metrics::default();
+        metrics.hashrate.store(8_120_000, Ordering::Relaxed);
+        metrics.mints.store(3, Ordering::Relaxed);
+        metrics.add_minted(150 * LODE_UNIT + LODE_UNIT / 4);
+        let line = status_line(&block, &EventRegistry::default(), Some(&metrics));
+        assert!(line.contains("8.12 MH/s mined 3 (150.25 LODE)"), "{line}");
         assert!(line.contains("0xabababab…"), "{line}");
         assert!(line.contains("01:02:03.004 UTC"), "{line}");
         assert!(line.contains(".unknown×2"), "{line}");
