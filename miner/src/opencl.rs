@@ -1,6 +1,8 @@
 //! The OpenCL backend, through the `ocl` crate: the kernel in
 //! `kernels/lode_pow.cl`, compiled for the chosen device at start.
 
+use std::sync::{Mutex, PoisonError};
+
 use ocl::core::ffi;
 use ocl::enums::{DeviceInfo as ClDeviceInfo, DeviceInfoResult};
 use ocl::flags::{DeviceType, MemFlags};
@@ -19,9 +21,19 @@ const WORK_GROUP: usize = 64;
 /// `CL_PLATFORM_NOT_FOUND_KHR`: the ICD loader found no installed driver.
 const PLATFORM_NOT_FOUND_KHR: i32 = -1001;
 
+/// Serialises platform and device discovery in this process. ICD loaders and
+/// PoCL are not safe to initialise from two threads at once: seen here, two
+/// concurrent first calls left one of them with a platform but no devices.
+static DISCOVERY: Mutex<()> = Mutex::new(());
+
 /// Every OpenCL device on this machine, or [`MinerError::NoOpenCl`] when no
 /// driver is installed.
 pub fn devices() -> Result<Vec<DeviceInfo>, MinerError> {
+    let _one_at_a_time = DISCOVERY.lock().unwrap_or_else(PoisonError::into_inner);
+    list_devices()
+}
+
+fn list_devices() -> Result<Vec<DeviceInfo>, MinerError> {
     let mut out = Vec::new();
     for (p, platform) in platforms()?.into_iter().enumerate() {
         let platform_name = platform.name().map_err(cl("reading a platform's name"))?;
@@ -108,7 +120,8 @@ impl OpenClBackend {
         let DeviceId::OpenCl { platform: p, device: d } = id else {
             return Err(MinerError::UnknownDevice { id, available: "an ocl:<platform>:<device> id".into() });
         };
-        let listed = devices()?;
+        let _one_at_a_time = DISCOVERY.lock().unwrap_or_else(PoisonError::into_inner);
+        let listed = list_devices()?;
         let info = listed.iter().find(|i| i.id == id).cloned().ok_or_else(|| MinerError::UnknownDevice {
             id,
             available: listed.iter().map(|i| i.id.to_string()).collect::<Vec<_>>().join(", "),
