@@ -122,7 +122,7 @@ impl MiningDuty {
         let mut blocks = chain.subscribe();
         let mut tick = tokio::time::interval(Duration::from_millis(500));
         let mut stall = StallWatch::new(self.stall_after);
-        self.refresh(chain).await;
+        self.refresh(chain, false).await;
         loop {
             tokio::select! {
                 _ = shutdown.wait() => {
@@ -131,7 +131,7 @@ impl MiningDuty {
                     return Ok(());
                 }
                 block = blocks.recv() => match block {
-                    Ok(_) | Err(RecvError::Lagged(_)) => self.refresh(chain).await,
+                    Ok(_) | Err(RecvError::Lagged(_)) => self.refresh(chain, false).await,
                     Err(RecvError::Closed) => return Err(DutyError::ChainClosed),
                 },
                 Some(event) = self.events.recv() => self.on_event(chain, event).await,
@@ -150,8 +150,10 @@ impl MiningDuty {
     }
 
     /// Reads the token's challenge and target and moves the miners onto them
-    /// when they changed (or a miner went idle after a solution).
-    async fn refresh(&mut self, chain: &dyn Chain) {
+    /// when they changed, or when `retry` (a solution could not be submitted).
+    /// A miner idle after a solution stays idle until then: restarting it on the
+    /// same challenge would only find the same solution again.
+    async fn refresh(&mut self, chain: &dyn Chain, retry: bool) {
         let state = match self.read_state(chain).await {
             Ok(s) => s,
             Err(e) => {
@@ -160,8 +162,8 @@ impl MiningDuty {
             }
         };
         let changed = self.current.is_none_or(|c| c.challenge != state.challenge || c.target != state.target);
-        for (i, miner) in self.miners.iter().enumerate() {
-            if changed || miner.work().is_none() {
+        if changed || retry {
+            for (i, miner) in self.miners.iter().enumerate() {
                 miner.set_work(Work {
                     challenge: state.challenge,
                     beneficiary: self.beneficiary.0,
@@ -188,17 +190,25 @@ impl MiningDuty {
         match event {
             MinerEvent::Found(solution) => {
                 self.metrics.solutions.fetch_add(1, Ordering::Relaxed);
-                match self.submit(chain, &solution).await {
+                let retry = match self.submit(chain, &solution).await {
                     Ok(Submitted::Minted { reward }) => {
                         self.metrics.mints.fetch_add(1, Ordering::Relaxed);
                         self.metrics.add_minted(reward);
+                        false
                     }
-                    Ok(Submitted::Refused { .. }) => {
+                    Ok(Submitted::Refused { reason }) => {
                         self.metrics.stale.fetch_add(1, Ordering::Relaxed);
+                        if reason != TokenError::StaleChallenge {
+                            eprintln!("miner: the token refused a solution: {reason:?}; waiting for the next challenge");
+                        }
+                        false
                     }
-                    Err(e) => eprintln!("miner: submitting a solution failed: {e}"),
-                }
-                self.refresh(chain).await;
+                    Err(e) => {
+                        eprintln!("miner: submitting a solution failed: {e}; mining on");
+                        true
+                    }
+                };
+                self.refresh(chain, retry).await;
             }
             MinerEvent::Rejected { counter } => {
                 self.metrics.rejected.fetch_add(1, Ordering::Relaxed);
