@@ -150,7 +150,11 @@ pub async fn run(args: DevArgs, workspace: PathBuf, mut shutdown: Shutdown) -> R
                 break;
             }
             stopped = &mut mining_task => {
+                // The duty returns Ok only on shutdown; either way it is done
+                // and must not be polled again.
                 stopped.context("the miner stopped")?;
+                println!("shutting down after {seen} blocks");
+                break;
             }
             Ok(alert) = raised.recv() => {
                 println!("keeper alert [{:?}/{:?}] {}: {}", alert.severity, alert.kind, alert.source, alert.message);
