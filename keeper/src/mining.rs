@@ -89,7 +89,7 @@ impl MiningDuty {
         if miners.is_empty() {
             return Err(DutyError::Device("no device to mine on".into()));
         }
-        let state_input = suite.message_input("token", "mining_state", ()).map_err(|e| DutyError::Device(e.to_string()))?;
+        let state_input = suite.message_input("token", "mining_state", ())?;
         // The signer's account, so two keepers mining for the same beneficiary
         // never search the same nonces; the device index separates devices.
         let mut salt_prefix = [0u8; 16];
@@ -226,10 +226,7 @@ impl MiningDuty {
     /// Submits `solution` to the token as this keeper.
     pub async fn submit(&self, chain: &dyn Chain, solution: &Solution) -> Result<Submitted, DutyError> {
         let w = &solution.work;
-        let input = self
-            .suite
-            .message_input("token", "mine", (w.challenge, solution.nonce, w.beneficiary))
-            .map_err(|e| DutyError::Device(e.to_string()))?;
+        let input = self.suite.message_input("token", "mine", (w.challenge, solution.nonce, w.beneficiary))?;
         let outcome = chain.call(&self.signer, self.token, 0, input).await?;
         Ok(match outcome.decode::<Result<u128, TokenError>>()? {
             Ok(reward) => Submitted::Minted { reward },
@@ -324,6 +321,9 @@ pub enum DutyError {
     /// A device could not be opened.
     #[error("mining device: {0}")]
     Device(String),
+    /// The suite's metadata lacks a token message the duty calls.
+    #[error(transparent)]
+    Suite(#[from] lode_deploy::DeployError),
     /// A chain call failed.
     #[error(transparent)]
     Chain(#[from] ChainError),

@@ -61,9 +61,9 @@ pub struct CpuBackend {
 }
 
 impl CpuBackend {
-    /// A backend on `threads` threads (default: every core).
-    pub fn new(threads: Option<NonZeroUsize>) -> Self {
-        let threads = threads.or_else(|| thread::available_parallelism().ok()).map_or(1, NonZeroUsize::get);
+    /// A backend on every core.
+    pub fn all_cores() -> Self {
+        let threads = thread::available_parallelism().map_or(1, NonZeroUsize::get);
         let lanes = Lanes::detect();
         let simd = match lanes {
             Lanes::Avx2x8 => "AVX2, 8 tries per step",

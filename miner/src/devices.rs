@@ -21,7 +21,7 @@ impl Inventory {
             Ok(d) => (d, None),
             Err(e) => (Vec::new(), Some(e)),
         };
-        devices.push(CpuBackend::new(None).info().clone());
+        devices.push(CpuBackend::all_cores().info().clone());
         Inventory { devices, opencl_missing }
     }
 
@@ -34,7 +34,7 @@ impl Inventory {
 /// Opens the backend for `id`.
 pub fn open(id: DeviceId) -> Result<Box<dyn Backend>, MinerError> {
     Ok(match id {
-        DeviceId::Cpu => Box::new(CpuBackend::new(None)),
+        DeviceId::Cpu => Box::new(CpuBackend::all_cores()),
         DeviceId::OpenCl { .. } => Box::new(OpenClBackend::new(id)?),
     })
 }

@@ -299,7 +299,6 @@ mod tests {
         ) {
             // About one try in 256 is a candidate, so 2,000 tries find some.
             let mut target = [0u8; 32];
-            target[0] = 0x00;
             target[1] = 0xff;
             let p = Prepared::new(&challenge, &[7; 32], &[0; SALT_LEN], &target);
             let start = start & !0xff;

@@ -29,16 +29,26 @@ static DISCOVERY: Mutex<()> = Mutex::new(());
 /// Every OpenCL device on this machine, or [`MinerError::NoOpenCl`] when no
 /// driver is installed.
 pub fn devices() -> Result<Vec<DeviceInfo>, MinerError> {
-    let _one_at_a_time = DISCOVERY.lock().unwrap_or_else(PoisonError::into_inner);
-    list_devices()
+    Ok(discover()?.into_iter().map(|f| f.info).collect())
 }
 
-fn list_devices() -> Result<Vec<DeviceInfo>, MinerError> {
+/// A device as discovery found it: its description and the handles to open it.
+#[derive(Clone)]
+struct Found {
+    info: DeviceInfo,
+    platform: Platform,
+    device: Device,
+    units: u32,
+}
+
+/// One pass over every platform and device, under [`DISCOVERY`].
+fn discover() -> Result<Vec<Found>, MinerError> {
+    let _one_at_a_time = DISCOVERY.lock().unwrap_or_else(PoisonError::into_inner);
     let mut out = Vec::new();
     for (p, platform) in platforms()?.into_iter().enumerate() {
         let platform_name = platform.name().map_err(cl("reading a platform's name"))?;
         for (d, device) in Device::list_all(platform).map_err(cl("listing a platform's devices"))?.into_iter().enumerate() {
-            out.push(describe(DeviceId::OpenCl { platform: p, device: d }, &platform_name, &device)?);
+            out.push(describe(DeviceId::OpenCl { platform: p, device: d }, platform, &platform_name, device)?);
         }
     }
     Ok(out)
@@ -58,7 +68,7 @@ fn platforms() -> Result<Vec<Platform>, MinerError> {
     Ok(ids.into_iter().map(Platform::new).collect())
 }
 
-fn describe(id: DeviceId, platform_name: &str, device: &Device) -> Result<DeviceInfo, MinerError> {
+fn describe(id: DeviceId, platform: Platform, platform_name: &str, device: Device) -> Result<Found, MinerError> {
     let name = device.name().map_err(cl("reading a device's name"))?;
     let kind = match device.info(ClDeviceInfo::Type).map_err(cl("reading a device's type"))? {
         DeviceInfoResult::Type(t) if t.contains(DeviceType::CPU) => DeviceKind::OpenClCpu,
@@ -69,12 +79,13 @@ fn describe(id: DeviceId, platform_name: &str, device: &Device) -> Result<Device
         _ => 0,
     };
     let width = vector_width(kind);
-    Ok(DeviceInfo {
+    let info = DeviceInfo {
         id,
         kind,
         name: format!("{} / {}", platform_name.trim(), name.trim()),
         detail: format!("{units} compute units, {width} tries per work item"),
-    })
+    };
+    Ok(Found { info, platform, device, units })
 }
 
 /// Tries per work item. CPU drivers turn `ulong4` into AVX2 registers (on PoCL
@@ -117,24 +128,12 @@ pub struct OpenClBackend {
 impl OpenClBackend {
     /// Compiles the kernel for device `id` (an `ocl:` id from [`devices`]).
     pub fn new(id: DeviceId) -> Result<Self, MinerError> {
-        let DeviceId::OpenCl { platform: p, device: d } = id else {
-            return Err(MinerError::UnknownDevice { id, available: "an ocl:<platform>:<device> id".into() });
+        let found = discover()?;
+        let available = || found.iter().map(|f| f.info.id.to_string()).collect::<Vec<_>>().join(", ");
+        let Some(Found { info, platform, device, units }) = found.iter().find(|f| f.info.id == id).cloned() else {
+            return Err(MinerError::UnknownDevice { id, available: available() });
         };
-        let _one_at_a_time = DISCOVERY.lock().unwrap_or_else(PoisonError::into_inner);
-        let listed = list_devices()?;
-        let info = listed.iter().find(|i| i.id == id).cloned().ok_or_else(|| MinerError::UnknownDevice {
-            id,
-            available: listed.iter().map(|i| i.id.to_string()).collect::<Vec<_>>().join(", "),
-        })?;
-        let platform = *platforms()?.get(p).ok_or(MinerError::UnknownDevice { id, available: String::new() })?;
-        let device = *Device::list_all(platform)
-            .map_err(cl("listing a platform's devices"))?
-            .get(d)
-            .ok_or(MinerError::UnknownDevice { id, available: String::new() })?;
-        let units = match device.info(ClDeviceInfo::MaxComputeUnits).map_err(cl("reading a device's compute units"))? {
-            DeviceInfoResult::MaxComputeUnits(n) => u64::from(n.max(1)),
-            _ => 1,
-        };
+        let units = u64::from(units.max(1));
         let width = vector_width(info.kind);
         let context = Context::builder().platform(platform).devices(device).build().map_err(cl("creating a context"))?;
         let queue = Queue::new(&context, device, None).map_err(cl("creating a command queue"))?;

@@ -43,7 +43,7 @@ fn opencl() -> OpenClBackend {
 }
 
 fn backends() -> Vec<Box<dyn Backend>> {
-    vec![Box::new(opencl()), Box::new(CpuBackend::new(None))]
+    vec![Box::new(opencl()), Box::new(CpuBackend::all_cores())]
 }
 
 #[test]
@@ -95,6 +95,16 @@ fn top_word(d: &U256Be) -> u64 {
     u64::from_be_bytes(d[..8].try_into().expect("8 bytes"))
 }
 
+/// What a scan over a range must return.
+enum Expect {
+    /// Exactly this counter.
+    At(u64),
+    /// Some counter in the range: every one meets the target.
+    AnyInRange,
+    /// Nothing.
+    Nothing,
+}
+
 #[test]
 fn both_backends_find_exactly_what_meets_edge_targets() {
     const COUNT: u64 = 4096;
@@ -108,24 +118,25 @@ fn both_backends_find_exactly_what_meets_edge_targets() {
             // The smallest digest in the range: only its counter meets a target equal to it.
             let (best, d) = (start..start + COUNT).map(|n| (n, base.digest(n))).min_by_key(|(_, d)| *d).expect("a range");
             let top = top_word(&d);
-            let cases: [(&str, U256Be, Option<u64>); 7] = [
-                ("target = the smallest digest", d, Some(best)),
-                ("target = the smallest digest − 1", minus_one(d), None),
-                ("same top 64 bits, all ones below", with_words([top, u64::MAX, u64::MAX, u64::MAX]), Some(best)),
-                ("same top 64 bits, zeros below", with_words([top, 0, 0, 0]), None),
-                ("top 64 bits one less, all ones below", with_words([top - 1, u64::MAX, u64::MAX, u64::MAX]), None),
-                ("target 0", [0; 32], None),
-                ("target 2^256 − 1", [0xff; 32], Some(u64::MAX)),
+            let cases: [(&str, U256Be, Expect); 7] = [
+                ("target = the smallest digest", d, Expect::At(best)),
+                ("target = the smallest digest − 1", minus_one(d), Expect::Nothing),
+                ("same top 64 bits, all ones below", with_words([top, u64::MAX, u64::MAX, u64::MAX]), Expect::At(best)),
+                ("same top 64 bits, zeros below", with_words([top, 0, 0, 0]), Expect::Nothing),
+                ("top 64 bits one less, all ones below", with_words([top - 1, u64::MAX, u64::MAX, u64::MAX]), Expect::Nothing),
+                ("target 0", [0; 32], Expect::Nothing),
+                ("target 2^256 − 1", [0xff; 32], Expect::AnyInRange),
             ];
             for (i, (what, target, want)) in cases.into_iter().enumerate() {
                 let job = Job::new(round * 10 + i as u64, Work { target, ..base });
                 let got = backend.scan(&job, start, COUNT).unwrap();
                 match want {
-                    Some(u64::MAX) => {
+                    Expect::AnyInRange => {
                         let n = got.unwrap_or_else(|| panic!("{name}: {what}: every counter meets it"));
                         assert!((start..start + COUNT).contains(&n), "{name}: {what}: {n} is in the range");
                     }
-                    want => assert_eq!(got, want, "{name}: {what}"),
+                    Expect::At(n) => assert_eq!(got, Some(n), "{name}: {what}"),
+                    Expect::Nothing => assert_eq!(got, None, "{name}: {what}"),
                 }
             }
         }
@@ -183,7 +194,7 @@ impl Backend for LyingDevice {
 
 #[test]
 fn the_host_rejects_a_wrong_answer_from_a_device() {
-    let info = CpuBackend::new(None).info().clone();
+    let info = CpuBackend::all_cores().info().clone();
     let (tx, rx) = mpsc::channel();
     let miner = Miner::start(Box::new(LyingDevice(info)), move |e| {
         let _ = tx.send(e);
