@@ -10,17 +10,25 @@
 //! When `pause_quorum` distinct keepers raise Critical alerts on the same
 //! subject within one window, and the governor lists that subject as guarded,
 //! this contract calls the subject's `pause()` (it is the subject's guardian)
-//! and emits `Tripped`. A keeper counts once per trip. Only governance, or the
-//! subject's own unpause path, lifts the pause.
+//! and emits `Tripped`. A keeper counts once per trip, and only while it is
+//! still a bonded keeper: every counted keeper's bond is checked again when
+//! deciding to trip, so a bond that was unbonded and moved on cannot be
+//! counted twice. Only governance, or the subject's own unpause path, lifts
+//! the pause.
 //!
 //! ## Audit anchors
 //! `anchor(from_seq, to_seq, head_hash)` records the head of a stretch of a
 //! keeper's hash-chained audit log; each anchor continues the last.
+//!
+//! ## Storage
+//! The root holds only the staking address, fixed at deployment; every
+//! mutable part has its own `Lazy` or `Mapping` cell under a `ManualKey`, and
+//! alerts and anchors are stored versioned (`docs/contracts/upgrades.md`).
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
 mod types;
 
-pub use types::{Alert, AlertKind, AlertsParams, Anchor, Error, Severity};
+pub use types::{Alert, AlertKind, AlertsParams, Anchor, Error, Severity, StoredAlert, StoredAnchor};
 
 /// Highest `pause_quorum`: bounds the per-subject list the breaker keeps.
 pub const MAX_PAUSE_QUORUM: u32 = 16;
@@ -30,7 +38,7 @@ pub const MAX_PAGE: u32 = 50;
 #[ink::contract]
 mod alerts {
     use ink::prelude::vec::Vec;
-    use ink::storage::{traits::ManualKey, Mapping};
+    use ink::storage::{traits::ManualKey, Lazy, Mapping};
 
     use super::*;
 
@@ -38,7 +46,7 @@ mod alerts {
     type Watchers = Vec<(AccountId, u32)>;
 
     /// Version of this contract's code, bumped on every behavioural change.
-    pub const CODE_VERSION: u32 = 1;
+    pub const CODE_VERSION: u32 = 2;
 
     #[ink(event)]
     pub struct AlertRaised {
@@ -105,43 +113,47 @@ mod alerts {
         pub new: Hash,
     }
 
+    /// Alerts state: the root holds what is fixed at deployment; each mutable
+    /// part has its own cell (see the crate docs, "Storage").
     #[ink(storage)]
     pub struct Alerts {
         staking: AccountId,
-        /// The governor: resolves alerts, sets parameters, upgrades; and keeps
-        /// the registry of guarded contracts.
-        admin: AccountId,
-        params: AlertsParams,
-        alert_count: u64,
-        alerts: Mapping<u64, Alert, ManualKey<0x4c4f_0401>>,
+        alerts: Mapping<u64, StoredAlert, ManualKey<0x4c4f_0401>>,
         /// Per keeper: `(window index, alerts raised in it)`.
         rate: Mapping<AccountId, (u32, u32), ManualKey<0x4c4f_0402>>,
         /// Per guarded subject: keepers with a Critical alert on it, and when.
         watch: Mapping<AccountId, Watchers, ManualKey<0x4c4f_0403>>,
-        anchors: Mapping<AccountId, Anchor, ManualKey<0x4c4f_0404>>,
+        anchors: Mapping<AccountId, StoredAnchor, ManualKey<0x4c4f_0404>>,
+        /// The governor: resolves alerts, sets parameters, upgrades; and keeps
+        /// the registry of guarded contracts.
+        admin: Lazy<AccountId, ManualKey<0x4c4f_0405>>,
+        params: Lazy<AlertsParams, ManualKey<0x4c4f_0406>>,
+        alert_count: Lazy<u64, ManualKey<0x4c4f_0407>>,
     }
 
     impl Alerts {
         /// Alerts gated by `staking`'s keepers and administered by `governor`.
         #[ink(constructor)]
         pub fn new(staking: AccountId, governor: AccountId, params: AlertsParams) -> Result<Self, Error> {
-            let zero = AccountId::from([0u8; 32]);
-            if staking == zero || governor == zero {
-                return Err(Error::ZeroAccount);
-            }
+            lode_calls::ensure_nonzero(&staking)?;
+            lode_calls::ensure_nonzero(&governor)?;
             if !params.is_valid() {
                 return Err(Error::InvalidParams);
             }
-            Ok(Self {
+            let mut me = Self {
                 staking,
-                admin: governor,
-                params,
-                alert_count: 0,
                 alerts: Mapping::new(),
                 rate: Mapping::new(),
                 watch: Mapping::new(),
                 anchors: Mapping::new(),
-            })
+                admin: Lazy::new(),
+                params: Lazy::new(),
+                alert_count: Lazy::new(),
+            };
+            me.admin.set(&governor);
+            me.params.set(&params);
+            me.alert_count.set(&0);
+            Ok(me)
         }
 
         /// Raises an alert; returns its id. Bonded keepers only, rate-limited.
@@ -157,24 +169,25 @@ mod alerts {
             let keeper = self.env().caller();
             self.ensure_keeper(keeper)?;
             let now = self.env().block_number();
-            let window = now.checked_div(self.params.window_blocks).ok_or(Error::InvalidParams)?;
+            let params = self.params();
+            let window = now.checked_div(params.window_blocks).ok_or(Error::InvalidParams)?;
             let raised = match self.rate.get(keeper) {
                 Some((w, n)) if w == window => n,
                 _ => 0,
             };
-            if raised >= self.params.max_per_window {
+            if raised >= params.max_per_window {
                 return Err(Error::RateLimited);
             }
             self.rate.insert(keeper, &(window, raised.checked_add(1).ok_or(Error::Overflow)?));
-            let id = self.alert_count;
-            self.alert_count = id.checked_add(1).ok_or(Error::Overflow)?;
+            let id = self.alert_count();
+            self.alert_count.set(&id.checked_add(1).ok_or(Error::Overflow)?);
             let alert = Alert { id, keeper, kind, severity, subject, details_hash, block: now, resolved: false };
-            self.alerts.insert(id, &alert);
+            self.alerts.insert(id, &StoredAlert::V1(alert));
             self.env().emit_event(AlertRaised { id, keeper, subject, kind, severity, details_hash });
             if let (Severity::Critical, Some(subject)) = (severity, subject) {
                 // An unreachable registry reads as not guarded: the alert stands, nothing is paused.
-                if lode_calls::is_guarded(self.admin, subject).unwrap_or(false) {
-                    self.count_critical(subject, keeper, id, now);
+                if lode_calls::is_guarded(self.admin(), subject).unwrap_or(false) {
+                    self.count_critical(subject, keeper, id, now, &params);
                 }
             }
             Ok(id)
@@ -184,12 +197,12 @@ mod alerts {
         #[ink(message)]
         pub fn resolve(&mut self, id: u64) -> Result<(), Error> {
             self.ensure_admin()?;
-            let mut alert = self.alerts.get(id).ok_or(Error::UnknownAlert)?;
+            let mut alert = self.alert(id).ok_or(Error::UnknownAlert)?;
             if alert.resolved {
                 return Err(Error::AlreadyResolved);
             }
             alert.resolved = true;
-            self.alerts.insert(id, &alert);
+            self.alerts.insert(id, &StoredAlert::V1(alert));
             self.env().emit_event(AlertResolved { id });
             Ok(())
         }
@@ -204,13 +217,13 @@ mod alerts {
             if from_seq > to_seq {
                 return Err(Error::InvalidRange);
             }
-            if let Some(last) = self.anchors.get(keeper) {
+            if let Some(last) = self.anchor_of(keeper) {
                 let expected = last.to_seq.checked_add(1).ok_or(Error::Overflow)?;
                 if from_seq != expected {
                     return Err(Error::AnchorGap { expected });
                 }
             }
-            self.anchors.insert(keeper, &Anchor { from_seq, to_seq, head_hash, block: self.env().block_number() });
+            self.anchors.insert(keeper, &StoredAnchor::V1(Anchor { from_seq, to_seq, head_hash, block: self.env().block_number() }));
             self.env().emit_event(Anchored { keeper, from_seq, to_seq, head_hash });
             Ok(())
         }
@@ -219,40 +232,44 @@ mod alerts {
 
         #[ink(message)]
         pub fn alert(&self, id: u64) -> Option<Alert> {
-            self.alerts.get(id)
+            self.alerts.get(id).map(StoredAlert::into_current)
         }
 
         /// Up to `limit` (at most `MAX_PAGE`) alerts with ids below `before`
         /// (all, when `None`), newest first. Page on with the last id returned.
         #[ink(message)]
         pub fn recent(&self, before: Option<u64>, limit: u32) -> Vec<Alert> {
-            let end = before.unwrap_or(self.alert_count).min(self.alert_count);
+            let count = self.alert_count();
+            let end = before.unwrap_or(count).min(count);
             let limit = u64::from(limit.min(MAX_PAGE));
-            (end.saturating_sub(limit)..end).rev().filter_map(|id| self.alerts.get(id)).collect()
+            (end.saturating_sub(limit)..end).rev().filter_map(|id| self.alert(id)).collect()
         }
 
         /// Alerts raised so far (ids are `0..count`).
         #[ink(message)]
         pub fn alert_count(&self) -> u64 {
-            self.alert_count
+            self.alert_count.get().unwrap_or(0)
         }
 
         /// Keepers whose Critical alerts on `subject` count now, with their blocks.
         #[ink(message)]
         pub fn watch(&self, subject: AccountId) -> Watchers {
             let now = self.env().block_number();
-            self.watch.get(subject).unwrap_or_default().into_iter().filter(|(_, at)| self.in_window(*at, now)).collect()
+            let params = self.params();
+            self.watch.get(subject).unwrap_or_default().into_iter().filter(|(_, at)| in_window(&params, *at, now)).collect()
         }
 
         /// The latest anchor of `keeper`'s audit log.
         #[ink(message)]
         pub fn anchor_of(&self, keeper: AccountId) -> Option<Anchor> {
-            self.anchors.get(keeper)
+            self.anchors.get(keeper).map(StoredAnchor::into_current)
         }
 
         #[ink(message)]
         pub fn params(&self) -> AlertsParams {
-            self.params
+            // Never absent (set at construction); the fallback trips nothing and
+            // refuses every raise, which is the safe failure.
+            self.params.get().unwrap_or(AlertsParams { max_per_window: 0, window_blocks: 1, pause_quorum: super::MAX_PAUSE_QUORUM })
         }
 
         #[ink(message)]
@@ -263,7 +280,7 @@ mod alerts {
         /// The governor.
         #[ink(message)]
         pub fn admin(&self) -> AccountId {
-            self.admin
+            self.admin.get().unwrap_or(AccountId::from([0u8; 32]))
         }
 
         #[ink(message)]
@@ -279,43 +296,46 @@ mod alerts {
             if !params.is_valid() {
                 return Err(Error::InvalidParams);
             }
-            self.params = params;
+            self.params.set(&params);
             self.env().emit_event(ParamsChanged { params });
             Ok(())
         }
 
         #[ink(message)]
         pub fn set_admin(&mut self, new_admin: AccountId) -> Result<(), Error> {
-            self.ensure_admin()?;
-            if new_admin == AccountId::from([0u8; 32]) {
-                return Err(Error::ZeroAccount);
-            }
-            let old = core::mem::replace(&mut self.admin, new_admin);
+            let old = self.admin();
+            lode_calls::check_hand_over(&old, &self.env().caller(), &new_admin)?;
+            self.admin.set(&new_admin);
             self.env().emit_event(AdminChanged { old, new: new_admin });
             Ok(())
         }
 
         #[ink(message)]
         pub fn upgrade(&mut self, code_hash: Hash) -> Result<(), Error> {
-            self.ensure_admin()?;
-            let old = lode_calls::replace_code(&code_hash).ok_or(Error::UnknownCodeHash)?;
+            let old = lode_calls::upgrade_as_admin(&self.admin(), &self.env().caller(), &code_hash)?;
             self.env().emit_event(Upgraded { old, new: code_hash });
             Ok(())
         }
 
         // ---- Internals ----
 
-        /// Adds `keeper` to `subject`'s watch (once) and trips the breaker at quorum.
-        fn count_critical(&mut self, subject: AccountId, keeper: AccountId, alert_id: u64, now: u32) {
+        /// Adds `keeper` to `subject`'s watch (once) and trips the breaker at
+        /// quorum. Every other counted keeper's bond is checked again first: one
+        /// that has left (unbonded, jailed) no longer counts.
+        fn count_critical(&mut self, subject: AccountId, keeper: AccountId, alert_id: u64, now: u32, params: &AlertsParams) {
             let mut list: Watchers = self
                 .watch
                 .get(subject)
                 .unwrap_or_default()
                 .into_iter()
-                .filter(|(k, at)| *k != keeper && self.in_window(*at, now))
+                .filter(|(k, at)| *k != keeper && in_window(params, *at, now))
                 .collect();
+            let quorum = usize::try_from(params.pause_quorum).unwrap_or(usize::MAX);
+            if list.len().saturating_add(1) >= quorum {
+                // An unreachable staking reads as not bonded: no trip on unverified counts.
+                list.retain(|(k, _)| lode_calls::is_keeper(self.staking, *k).unwrap_or(false));
+            }
             list.push((keeper, now));
-            let quorum = usize::try_from(self.params.pause_quorum).unwrap_or(usize::MAX);
             if list.len() >= quorum {
                 if lode_calls::pause(subject).is_ok() {
                     self.watch.remove(subject);
@@ -332,11 +352,6 @@ mod alerts {
             self.watch.insert(subject, &list);
         }
 
-        /// Whether something at block `at` is inside the window ending at `now`.
-        fn in_window(&self, at: u32, now: u32) -> bool {
-            now.saturating_sub(at) < self.params.window_blocks
-        }
-
         fn ensure_keeper(&self, who: AccountId) -> Result<(), Error> {
             match lode_calls::is_keeper(self.staking, who) {
                 Ok(true) => Ok(()),
@@ -346,10 +361,12 @@ mod alerts {
         }
 
         fn ensure_admin(&self) -> Result<(), Error> {
-            if self.env().caller() != self.admin {
-                return Err(Error::NotAdmin);
-            }
-            Ok(())
+            Ok(lode_calls::ensure_admin(&self.admin(), &self.env().caller())?)
         }
+    }
+
+    /// Whether something at block `at` is inside the window ending at `now`.
+    fn in_window(params: &AlertsParams, at: u32, now: u32) -> bool {
+        now.saturating_sub(at) < params.window_blocks
     }
 }

@@ -118,3 +118,42 @@ pub enum Error {
     /// A counter would overflow.
     Overflow,
 }
+
+lode_calls::admin_errors!(Error);
+
+/// An alert as stored: versioned, so a later code version can add fields in
+/// a new variant and still read every alert raised before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub enum StoredAlert {
+    /// Code version 1's layout.
+    V1(Alert),
+}
+
+impl StoredAlert {
+    /// The alert in this code's layout.
+    pub fn into_current(self) -> Alert {
+        match self {
+            StoredAlert::V1(a) => a,
+        }
+    }
+}
+
+/// An audit anchor as stored: versioned like [`StoredAlert`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub enum StoredAnchor {
+    /// Code version 1's layout.
+    V1(Anchor),
+}
+
+impl StoredAnchor {
+    /// The anchor in this code's layout.
+    pub fn into_current(self) -> Anchor {
+        match self {
+            StoredAnchor::V1(a) => a,
+        }
+    }
+}

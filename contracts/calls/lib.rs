@@ -1,8 +1,9 @@
 //! What one Lode contract asks of another or of the host, written once: PSP22
 //! transfers and balances on the token; `is_keeper` and voting power on
 //! staking; `pause`, `upgrade` and raw governance calls on any Lode contract;
-//! the `set_code_hash` swap behind every `upgrade`; and recovering the account
-//! behind an EIP-712 signature. Calls use the standard selectors, so a
+//! the admin role's checks and the `set_code_hash` swap behind every
+//! `upgrade`; a batch transfer on the token; and recovering the account behind
+//! an EIP-712 signature. Calls use the standard selectors, so a
 //! contract never links another contract's crate (whose events would collide
 //! in ink!'s metadata).
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -26,6 +27,73 @@ pub enum CallError {
     Unreachable,
 }
 
+/// Why an admin action was refused. Each contract turns it into its own
+/// `Error` variant of the same name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminError {
+    /// The caller does not hold the admin role.
+    NotAdmin,
+    /// The zero account cannot be named here.
+    ZeroAccount,
+    /// No code with that hash has been uploaded.
+    UnknownCodeHash,
+}
+
+/// Implements `From<AdminError>` for a contract's `Error`, which must have
+/// the variants `NotAdmin`, `ZeroAccount` and `UnknownCodeHash`, so every
+/// contract reports an admin refusal under the same names.
+#[macro_export]
+macro_rules! admin_errors {
+    ($error:ty) => {
+        impl From<$crate::AdminError> for $error {
+            fn from(e: $crate::AdminError) -> Self {
+                match e {
+                    $crate::AdminError::NotAdmin => Self::NotAdmin,
+                    $crate::AdminError::ZeroAccount => Self::ZeroAccount,
+                    $crate::AdminError::UnknownCodeHash => Self::UnknownCodeHash,
+                }
+            }
+        }
+    };
+}
+
+/// Whether `account` is the zero account: no key controls it, so anything
+/// handed to it is lost.
+pub fn is_zero(account: &AccountId) -> bool {
+    *account == AccountId::from([0u8; 32])
+}
+
+/// Refuses the zero account.
+pub fn ensure_nonzero(account: &AccountId) -> Result<(), AdminError> {
+    if is_zero(account) {
+        return Err(AdminError::ZeroAccount);
+    }
+    Ok(())
+}
+
+/// Checks that `caller` holds the admin role `admin`.
+pub fn ensure_admin(admin: &AccountId, caller: &AccountId) -> Result<(), AdminError> {
+    if admin != caller {
+        return Err(AdminError::NotAdmin);
+    }
+    Ok(())
+}
+
+/// Checks a hand-over of the admin role from `admin` to `new_admin`, asked by
+/// `caller`: only the admin may, and never to the zero account.
+pub fn check_hand_over(admin: &AccountId, caller: &AccountId, new_admin: &AccountId) -> Result<(), AdminError> {
+    ensure_admin(admin, caller)?;
+    ensure_nonzero(new_admin)
+}
+
+/// The body of every contract's `upgrade`: checks that `caller` is `admin`,
+/// then swaps the calling contract's code for `code_hash`, keeping its
+/// storage. Returns the code hash it ran before.
+pub fn upgrade_as_admin(admin: &AccountId, caller: &AccountId, code_hash: &Hash) -> Result<Hash, AdminError> {
+    ensure_admin(admin, caller)?;
+    replace_code(code_hash).ok_or(AdminError::UnknownCodeHash)
+}
+
 /// `PSP22::transfer(to, amount)` on `token`, from the calling contract.
 pub fn psp22_transfer(token: AccountId, to: AccountId, amount: u128) -> Result<(), CallError> {
     let input = ExecutionInput::new(Selector::new(ink::selector_bytes!("PSP22::transfer")))
@@ -46,6 +114,15 @@ pub fn psp22_transfer_from(token: AccountId, from: AccountId, to: AccountId, amo
     psp22_result(call(token, input))
 }
 
+/// The token's `transfer_batch(payments)`: pays each `(to, amount)` from the
+/// calling contract in one call, so the token's code is loaded once. Answers
+/// the indices of the payments the token refused; the others are paid.
+pub fn transfer_batch(token: AccountId, payments: &[(AccountId, u128)]) -> Result<Vec<u32>, CallError> {
+    let input = ExecutionInput::new(Selector::new(ink::selector_bytes!("transfer_batch"))).push_arg(payments);
+    let answer: Result<Result<Vec<u32>, PSP22Error>, CallError> = call(token, input);
+    answer?.map_err(CallError::Refused)
+}
+
 /// `PSP22::balance_of(owner)` on `token`.
 pub fn psp22_balance_of(token: AccountId, owner: AccountId) -> Result<u128, CallError> {
     call(token, ExecutionInput::new(Selector::new(ink::selector_bytes!("PSP22::balance_of"))).push_arg(owner))
@@ -54,6 +131,11 @@ pub fn psp22_balance_of(token: AccountId, owner: AccountId) -> Result<u128, Call
 /// Staking's `is_keeper(who)`.
 pub fn is_keeper(staking: AccountId, who: AccountId) -> Result<bool, CallError> {
     call(staking, ExecutionInput::new(Selector::new(ink::selector_bytes!("is_keeper"))).push_arg(who))
+}
+
+/// Staking's `unbonding_period()`, in blocks.
+pub fn unbonding_period(staking: AccountId) -> Result<u32, CallError> {
+    call(staking, ExecutionInput::new(Selector::new(ink::selector_bytes!("unbonding_period"))))
 }
 
 /// Staking's `voting_power_at(who, block)`.

@@ -60,10 +60,10 @@ mod fixture {
 
         #[ink(message)]
         pub fn upgrade(&mut self, code_hash: Hash) -> Result<(), Error> {
-            if self.env().caller() != self.admin {
-                return Err(Error::NotAdmin);
-            }
-            lode_calls::replace_code(&code_hash).ok_or(Error::UnknownCodeHash).map(|_| ())
+            lode_calls::upgrade_as_admin(&self.admin, &self.env().caller(), &code_hash).map(|_| ()).map_err(|e| match e {
+                lode_calls::AdminError::UnknownCodeHash => Error::UnknownCodeHash,
+                _ => Error::NotAdmin,
+            })
         }
     }
 }

@@ -13,7 +13,22 @@
 //! total power at the snapshot. `queue` starts the timelock; `execute` runs
 //! every action, all or nothing, in `[eta, eta + grace_period]`; after that the
 //! proposal has expired. The proposer may cancel while pending; the guardian
-//! may veto until execution.
+//! may veto until execution, except a proposal whose actions only change or
+//! remove the guardian: a compromised guardian cannot keep itself in place.
+//!
+//! ## Relayed ballots
+//! `cast_votes_by_sig` cannot be griefed: a ballot whose voter has already
+//! voted on that proposal (say, copied out of the batch and relayed first) is
+//! skipped and reported with a `BallotSkipped` event, and the rest still
+//! count. An expired, forged or out-of-order ballot refuses the whole batch.
+//!
+//! ## Slashing cannot be escaped
+//! A slash is a proposal, so it takes at least the governor's latency
+//! (voting delay + voting period + timelock) to execute. Staking's unbonding
+//! period must be longer, or a keeper could unbond and withdraw first. The
+//! governor checks this in its constructor, in `set_params`, and after every
+//! executed proposal (which reverts if it broke the rule, whether it changed
+//! the governor's parameters or staking's).
 //!
 //! ## Upgrades
 //! An `Upgrade` action calls the target's `upgrade(code_hash)` (or swaps the
@@ -23,14 +38,18 @@
 //! ## Storage
 //! Everything that changes lives in `Lazy` or `Mapping` cells with a
 //! `ManualKey`, so a proposal that calls the governor itself (a parameter
-//! change) is not overwritten when the outer `execute` stores its root.
+//! change) is not overwritten when the outer `execute` stores its root, and
+//! a later version adds state without changing the root's encoding.
+//! Proposals are stored as a versioned [`StoredProposal`]
+//! (`docs/contracts/upgrades.md`).
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
 mod lifecycle;
 mod types;
 
 pub use types::{
-    Action, BallotError, Closed, Error, GovernorParams, Proposal, ProposalState, Receipt, SignedBallot, Support, UpgradeRecord, VoteError,
+    Action, BallotError, Closed, Error, GovernorParams, Proposal, ProposalState, Receipt, SignedBallot, StoredProposal, Support,
+    UpgradeRecord, VoteError,
 };
 
 /// Most actions in one proposal.
@@ -53,6 +72,12 @@ impl GovernorParams {
         let periods = [self.voting_delay, self.voting_period, self.timelock_delay, self.grace_period];
         self.voting_period > 0 && self.grace_period > 0 && self.quorum_bps <= 10_000 && periods.iter().all(|p| *p <= MAX_PERIOD_BLOCKS)
     }
+
+    /// Blocks from a proposal's creation to its earliest execution: voting
+    /// delay + voting period + timelock. A slash can take no less.
+    pub fn latency(&self) -> Option<u32> {
+        self.voting_delay.checked_add(self.voting_period)?.checked_add(self.timelock_delay)
+    }
 }
 
 #[ink::contract]
@@ -67,7 +92,10 @@ mod governor {
     use super::*;
 
     /// Version of this contract's code, bumped on every behavioural change.
-    pub const CODE_VERSION: u32 = 1;
+    pub const CODE_VERSION: u32 = 2;
+
+    /// `set_guardian`'s selector: a proposal of only these cannot be vetoed.
+    const SET_GUARDIAN: [u8; 4] = ink::selector_bytes!("set_guardian");
 
     #[ink(event)]
     pub struct ProposalCreated {
@@ -92,6 +120,17 @@ mod governor {
         pub support: Support,
         pub weight: u128,
         pub by_signature: bool,
+    }
+
+    /// A relayed ballot was skipped because its voter has already voted on
+    /// that proposal; the rest of the batch counted.
+    #[ink(event)]
+    pub struct BallotSkipped {
+        #[ink(topic)]
+        pub id: u64,
+        pub voter: AccountId,
+        /// Position of the ballot in the relayed list.
+        pub index: u32,
     }
 
     #[ink(event)]
@@ -155,7 +194,7 @@ mod governor {
         /// Contracts the alerts contract may pause.
         guarded: Lazy<Vec<AccountId>, ManualKey<0x4c4f_0303>>,
         proposal_count: Lazy<u64, ManualKey<0x4c4f_0304>>,
-        proposals: Mapping<u64, Proposal, ManualKey<0x4c4f_0305>>,
+        proposals: Mapping<u64, StoredProposal, ManualKey<0x4c4f_0305>>,
         /// `(proposal, voter)` → how it voted and with what weight.
         receipts: Mapping<(u64, AccountId), Receipt, ManualKey<0x4c4f_0306>>,
         ballot_nonces: Mapping<AccountId, u64, ManualKey<0x4c4f_0307>>,
@@ -174,13 +213,13 @@ mod governor {
             guardian: Option<AccountId>,
             guarded: Vec<AccountId>,
         ) -> Result<Self, Error> {
-            let zero = AccountId::from([0u8; 32]);
-            if staking == zero || guardian == Some(zero) || guarded.contains(&zero) {
-                return Err(Error::ZeroAccount);
+            for account in [staking].iter().chain(guardian.iter()).chain(guarded.iter()) {
+                lode_calls::ensure_nonzero(account)?;
             }
             if !params.is_valid() {
                 return Err(Error::InvalidParams);
             }
+            ensure_slashable(staking, &params)?;
             let mut me = Self {
                 staking,
                 chain_id,
@@ -240,7 +279,7 @@ mod governor {
                 eta: None,
                 closed: None,
             };
-            self.proposals.insert(id, &proposal);
+            self.store(id, proposal);
             self.env().emit_event(ProposalCreated { id, proposer, actions, description, snapshot, vote_start, vote_end, quorum });
             Ok(id)
         }
@@ -252,15 +291,17 @@ mod governor {
             self.count_vote(id, self.env().caller(), support, false).map_err(Error::Vote)
         }
 
-        /// Counts EIP-712 ballots signed off-chain, relayed by anyone. All or
-        /// nothing: a refused ballot fails the call, naming its index and why.
-        /// Returns how many were counted.
+        /// Counts EIP-712 ballots signed off-chain, relayed by anyone. A ballot
+        /// whose voter already voted on its proposal is skipped
+        /// (`BallotSkipped`); any other refused ballot fails the whole call,
+        /// naming its index and why. Returns how many were counted.
         #[ink(message)]
         pub fn cast_votes_by_sig(&mut self, ballots: Vec<SignedBallot>) -> Result<u32, Error> {
             if ballots.len() > MAX_BALLOTS {
                 return Err(Error::TooManyBallots);
             }
             let now_ms = self.env().block_timestamp();
+            let mut counted = 0u32;
             for (i, ballot) in ballots.iter().enumerate() {
                 let index = u32::try_from(i).map_err(|_| Error::Overflow)?;
                 let refuse = |reason| Error::Ballot { index, reason };
@@ -269,14 +310,20 @@ mod governor {
                 }
                 let digest = self.ballot_digest(ballot.proposal_id, ballot.support, ballot.nonce, ballot.deadline);
                 let voter = lode_calls::recover_signer(&ballot.signature, &digest).ok_or(refuse(BallotError::InvalidSignature))?;
+                // Before the nonce: a copy relayed first has used it up.
+                if self.receipts.contains((ballot.proposal_id, voter)) {
+                    self.env().emit_event(BallotSkipped { id: ballot.proposal_id, voter, index });
+                    continue;
+                }
                 let nonce = self.ballot_nonce(voter);
                 if ballot.nonce != nonce {
                     return Err(refuse(BallotError::BadNonce));
                 }
                 self.ballot_nonces.insert(voter, &nonce.checked_add(1).ok_or(Error::Overflow)?);
                 self.count_vote(ballot.proposal_id, voter, ballot.support, true).map_err(|e| refuse(BallotError::Vote(e)))?;
+                counted = counted.checked_add(1).ok_or(Error::Overflow)?;
             }
-            u32::try_from(ballots.len()).map_err(|_| Error::Overflow)
+            Ok(counted)
         }
 
         /// Starts the timelock of a succeeded proposal.
@@ -292,7 +339,7 @@ mod governor {
             let eta = now.checked_add(params.timelock_delay).ok_or(Error::Overflow)?;
             let expires_at = eta.checked_add(params.grace_period).ok_or(Error::Overflow)?;
             proposal.eta = Some((eta, expires_at));
-            self.proposals.insert(id, &proposal);
+            self.store(id, proposal);
             self.env().emit_event(ProposalQueued { id, eta, expires_at });
             Ok(())
         }
@@ -312,11 +359,15 @@ mod governor {
             }
             // Recorded before the actions run, so a re-entering action finds it executed.
             proposal.closed = Some(Closed::Executed);
-            self.proposals.insert(id, &proposal);
-            for (i, action) in proposal.actions.iter().enumerate() {
+            let actions = proposal.actions.clone();
+            self.store(id, proposal);
+            for (i, action) in actions.iter().enumerate() {
                 let index = u32::try_from(i).map_err(|_| Error::Overflow)?;
                 self.perform(id, action).map_err(|_| Error::ActionFailed { index })?;
             }
+            // Whatever the actions changed (these parameters, staking's), a
+            // slash must still be able to catch a keeper that unbonds.
+            ensure_slashable(self.staking, &self.params())?;
             self.env().emit_event(ProposalExecuted { id });
             Ok(())
         }
@@ -334,12 +385,13 @@ mod governor {
                 return Err(Error::WrongState(state));
             }
             proposal.closed = Some(Closed::Canceled);
-            self.proposals.insert(id, &proposal);
+            self.store(id, proposal);
             self.env().emit_event(ProposalCanceled { id, by: caller, vetoed: false });
             Ok(())
         }
 
-        /// The guardian vetoes a proposal at any point before execution.
+        /// The guardian vetoes a proposal at any point before execution, unless
+        /// its actions only change or remove the guardian.
         #[ink(message)]
         pub fn veto(&mut self, id: u64) -> Result<(), Error> {
             let caller = self.env().caller();
@@ -351,8 +403,14 @@ mod governor {
             if matches!(state, ProposalState::Canceled | ProposalState::Executed | ProposalState::Expired | ProposalState::Defeated) {
                 return Err(Error::WrongState(state));
             }
+            let me = self.env().account_id();
+            let sets_guardian =
+                |a: &Action| matches!(a, Action::Call { target, selector, .. } if *target == me && *selector == SET_GUARDIAN);
+            if proposal.actions.iter().all(sets_guardian) {
+                return Err(Error::GuardianChangeNotVetoable);
+            }
             proposal.closed = Some(Closed::Vetoed);
-            self.proposals.insert(id, &proposal);
+            self.store(id, proposal);
             self.env().emit_event(ProposalCanceled { id, by: caller, vetoed: true });
             Ok(())
         }
@@ -362,13 +420,13 @@ mod governor {
         /// A proposal's state now; `None` for an unknown id.
         #[ink(message)]
         pub fn state(&self, id: u64) -> Option<ProposalState> {
-            self.proposals.get(id).map(|p| p.state(self.env().block_number()))
+            self.proposal(id).map(|p| p.state(self.env().block_number()))
         }
 
         /// A proposal as stored.
         #[ink(message)]
         pub fn proposal(&self, id: u64) -> Option<Proposal> {
-            self.proposals.get(id)
+            self.proposals.get(id).map(StoredProposal::into_current)
         }
 
         /// How `voter` voted on `id`, and with what weight.
@@ -462,6 +520,7 @@ mod governor {
             if !params.is_valid() {
                 return Err(Error::InvalidParams);
             }
+            ensure_slashable(self.staking, &params)?;
             self.params.set(&params);
             self.env().emit_event(ParamsChanged { params });
             Ok(())
@@ -470,8 +529,8 @@ mod governor {
         #[ink(message)]
         pub fn set_guardian(&mut self, guardian: Option<AccountId>) -> Result<(), Error> {
             self.ensure_self()?;
-            if guardian == Some(AccountId::from([0u8; 32])) {
-                return Err(Error::ZeroAccount);
+            if let Some(guardian) = &guardian {
+                lode_calls::ensure_nonzero(guardian)?;
             }
             self.guardian.set(&guardian);
             self.env().emit_event(GuardianChanged { guardian });
@@ -495,8 +554,7 @@ mod governor {
         /// Swaps the governor's own code; only through an executed proposal.
         #[ink(message)]
         pub fn upgrade(&mut self, code_hash: Hash) -> Result<(), Error> {
-            self.ensure_self()?;
-            let old = lode_calls::replace_code(&code_hash).ok_or(Error::UnknownCodeHash)?;
+            let old = lode_calls::upgrade_as_admin(&self.env().account_id(), &self.env().caller(), &code_hash)?;
             self.env().emit_event(Upgraded { old, new: code_hash });
             Ok(())
         }
@@ -504,7 +562,7 @@ mod governor {
         // ---- Internals ----
 
         fn count_vote(&mut self, id: u64, voter: AccountId, support: Support, by_signature: bool) -> Result<u128, VoteError> {
-            let mut proposal = self.proposals.get(id).ok_or(VoteError::UnknownProposal)?;
+            let mut proposal = self.proposal(id).ok_or(VoteError::UnknownProposal)?;
             if proposal.state(self.env().block_number()) != ProposalState::Active {
                 return Err(VoteError::NotActive);
             }
@@ -523,7 +581,7 @@ mod governor {
             };
             // Σ weights ≤ total staked LODE, far below u128::MAX.
             *tally = tally.saturating_add(weight);
-            self.proposals.insert(id, &proposal);
+            self.store(id, proposal);
             self.receipts.insert((id, voter), &Receipt { support, weight });
             self.env().emit_event(VoteCast { id, voter, support, weight, by_signature });
             Ok(weight)
@@ -557,15 +615,28 @@ mod governor {
         }
 
         fn proposal_or_err(&self, id: u64) -> Result<Proposal, Error> {
-            self.proposals.get(id).ok_or(Error::UnknownProposal)
+            self.proposal(id).ok_or(Error::UnknownProposal)
+        }
+
+        fn store(&mut self, id: u64, proposal: Proposal) {
+            self.proposals.insert(id, &StoredProposal::V1(proposal));
         }
 
         fn ensure_self(&self) -> Result<(), Error> {
-            if self.env().caller() != self.env().account_id() {
-                return Err(Error::NotGovernance);
-            }
-            Ok(())
+            Ok(lode_calls::ensure_admin(&self.env().account_id(), &self.env().caller())?)
         }
+    }
+
+    /// The one home of the slashing rule: staking's unbonding period must be
+    /// longer than `params`' latency, so a slash proposed when a keeper
+    /// unbonds executes before its stake unlocks.
+    fn ensure_slashable(staking: AccountId, params: &GovernorParams) -> Result<(), Error> {
+        let unbonding_period = lode_calls::unbonding_period(staking).map_err(staking_error)?;
+        let latency = params.latency().ok_or(Error::Overflow)?;
+        if unbonding_period <= latency {
+            return Err(Error::SlashingEscapable { unbonding_period, latency });
+        }
+        Ok(())
     }
 
     fn too_long(action: &Action) -> bool {

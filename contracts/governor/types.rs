@@ -161,8 +161,45 @@ pub enum Error {
     UnknownCodeHash,
     /// The zero account is not allowed here.
     ZeroAccount,
+    /// Staking's unbonding period would not outlast the governor's latency
+    /// (voting delay + voting period + timelock): a keeper could unbond and
+    /// withdraw before a slash proposal executes. Refused in the constructor,
+    /// in `set_params`, and for any proposal that would leave it so.
+    SlashingEscapable { unbonding_period: u32, latency: u32 },
+    /// A proposal that only changes or removes the guardian cannot be vetoed:
+    /// a guardian must not keep itself in place.
+    GuardianChangeNotVetoable,
     /// A sum would overflow.
     Overflow,
+}
+
+impl From<lode_calls::AdminError> for Error {
+    fn from(e: lode_calls::AdminError) -> Self {
+        match e {
+            lode_calls::AdminError::NotAdmin => Error::NotGovernance,
+            lode_calls::AdminError::ZeroAccount => Error::ZeroAccount,
+            lode_calls::AdminError::UnknownCodeHash => Error::UnknownCodeHash,
+        }
+    }
+}
+
+/// A proposal as stored: versioned, so a later code version can add fields in
+/// a new variant and still read every proposal made before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub enum StoredProposal {
+    /// Code version 1's layout.
+    V1(Proposal),
+}
+
+impl StoredProposal {
+    /// The proposal in this code's layout.
+    pub fn into_current(self) -> Proposal {
+        match self {
+            StoredProposal::V1(p) => p,
+        }
+    }
 }
 
 /// A proposal as stored.

@@ -9,6 +9,11 @@
 //! transfer fails stays owed without blocking the rest. Payees can always
 //! `withdraw(asset)` themselves.
 //!
+//! LODE is paid with one `transfer_batch` call into the token per `settle`,
+//! so the token's code is loaded once per batch, not once per payee. Batch
+//! ids belong to the keeper that settles them: another keeper cannot take
+//! one first.
+//!
 //! ## Owners, operations, timelock
 //! Changing who gets paid, and who decides, goes through one path: `propose(op)`,
 //! approvals by owners (on-chain `approve`, or EIP-712 signatures relayed with
@@ -16,7 +21,21 @@
 //! `execute` within `grace_period`. Operations are independent: none waits on
 //! another. `cancel` needs the threshold again (or the guardian, or the
 //! governor). Any owner, the guardian or the governor can `pause()`; unpausing
-//! needs an `Unpause` operation or the governor.
+//! needs an `Unpause` operation or the governor. An `Unpause` is bound to the
+//! pause it answers: it can only be proposed while paused, records that
+//! pause's id, and executes only while that same pause holds. A later pause
+//! is never lifted by an `Unpause` approved for an earlier one.
+//!
+//! Each operation's execution window `[ready_at, expires_at]` is fixed when it
+//! is queued; a later `SetTimelock` changes only operations queued after it.
+//!
+//! ## Relayed signatures
+//! `approve_by_signatures` and `cancel_by_signatures` cannot be griefed: a
+//! signature from an owner already counted (say, copied out of the batch and
+//! relayed first) or one that arrives after the threshold was reached is
+//! skipped and reported with a `VoteSkipped` event (its index and reason),
+//! uses no nonce, and the rest still count. A signature that is expired,
+//! forged, from a non-owner or with a wrong nonce refuses the whole call.
 //!
 //! ## Invariant
 //! For each asset: held = Σ owed to payees + Σ keeper fees owed + remainder
@@ -24,22 +43,26 @@
 //!
 //! ## Roles and upgrades
 //! `admin` holds the governor's role: it may cancel, pause, unpause, `upgrade`
-//! (`set_code_hash`) and hand the role over. Storage uses `ManualKey` for every
-//! `Mapping`, and fields are only ever appended.
+//! (`set_code_hash`) and hand the role over.
+//!
+//! ## Storage
+//! The root holds only what is fixed at deployment (token, staking, chain
+//! id). Every mutable part has its own `Lazy` or `Mapping` cell under a
+//! `ManualKey`; proposals are stored as a versioned [`StoredProposal`], so a
+//! later version can add fields (`docs/contracts/upgrades.md`).
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
 mod split;
 
 pub use split::{Division, Split, MAX_KEEPER_FEE_BPS, MAX_PAYEES};
-pub use types::{Asset, Error, OpState, Operation, Proposal, SignedVote, Status};
+pub use types::{Asset, Error, OpState, Operation, Proposal, SignedVote, SkipReason, Status, StoredProposal};
 
 /// Most owners.
 pub const MAX_OWNERS: usize = 20;
-/// Most payees one `settle` call pays. Measured: 4.0 Gref fixed plus 2.4 Gref
-/// and 36 KB of proof per LODE payee (the worst case: each payee's first
-/// token balance). 30 payees need 76 Gref, leaving a quarter of the 100 Gref
-/// per-call limit for weight drift; see `docs/contracts/splitter.md`.
-pub const MAX_BATCH_LEN: u32 = 30;
+/// Most payees one `settle` call pays. A full batch of the costliest kind
+/// (LODE to payees holding none yet) must stay under 80% of the per-call
+/// weight limit; the measured table is in `docs/contracts/splitter.md`.
+pub const MAX_BATCH_LEN: u32 = 100;
 /// Longest `min_delay` or `grace_period`: 30 days, in milliseconds. A longer
 /// delay could lock the owners out of their own splitter.
 pub const MAX_PERIOD_MS: u64 = 30 * 24 * 60 * 60 * 1000;
@@ -108,10 +131,13 @@ mod types {
     pub enum Status {
         /// Collecting approvals.
         Pending,
-        /// Approved; executable from `ready_at` (block timestamp, ms).
+        /// Approved; executable in `[ready_at, expires_at]` (block timestamps,
+        /// ms), fixed when queued.
         Queued {
             /// First moment it may execute.
             ready_at: u64,
+            /// Last moment it may execute.
+            expires_at: u64,
         },
         /// Done.
         Executed,
@@ -152,6 +178,38 @@ mod types {
         pub cancellations: Vec<AccountId>,
         /// Stored status.
         pub status: Status,
+        /// For an `Unpause`: the id of the pause it answers (see `pause_id`).
+        pub answers_pause: Option<u32>,
+    }
+
+    /// A proposal as stored: versioned, so a later code version can add
+    /// fields in a new variant and still read every proposal made before.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+    pub enum StoredProposal {
+        /// Code version 1's layout.
+        V1(Proposal),
+    }
+
+    impl StoredProposal {
+        /// The proposal in this code's layout.
+        pub fn into_current(self) -> Proposal {
+            match self {
+                StoredProposal::V1(p) => p,
+            }
+        }
+    }
+
+    /// Why a relayed signature was skipped rather than counted.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub enum SkipReason {
+        /// Its signer's vote is already counted on this proposal.
+        AlreadyCounted,
+        /// The proposal stopped taking this vote (the threshold was reached,
+        /// or it was executed or cancelled).
+        Closed,
     }
 
     /// An owner's EIP-712 vote, relayed by anyone. The signer is recovered.
@@ -182,6 +240,9 @@ mod types {
         Paused,
         /// It is not paused.
         NotPaused,
+        /// This `Unpause` answers a pause that has already been lifted; a later
+        /// pause needs an `Unpause` of its own.
+        StaleUnpause,
         /// No proposal with that id.
         UnknownOperation,
         /// The proposal is not collecting votes (queued, executed or cancelled).
@@ -214,11 +275,6 @@ mod types {
         },
         /// Signature `index` is past its deadline.
         SignatureExpired {
-            /// Position in the list.
-            index: u32,
-        },
-        /// Signature `index` is from a signer already counted on this proposal.
-        DuplicateSigner {
             /// Position in the list.
             index: u32,
         },
@@ -274,13 +330,18 @@ impl Book {
 mod splitter {
     use ink::env::hash::Keccak256;
     use ink::prelude::vec::Vec;
-    use ink::storage::{traits::ManualKey, Mapping};
+    use ink::storage::{traits::ManualKey, Lazy, Mapping};
     use lode_primitives::eip712::{self, Vote, VoteMessage};
 
-    use super::{Asset, Book, Error, OpState, Operation, Proposal, SignedVote, Split, Status, MAX_BATCH_LEN, MAX_OWNERS, MAX_PERIOD_MS};
+    use super::{
+        Asset, Book, Error, OpState, Operation, Proposal, SignedVote, SkipReason, Split, Status, StoredProposal, MAX_BATCH_LEN, MAX_OWNERS,
+        MAX_PERIOD_MS,
+    };
 
     /// Version of this contract's code, bumped on every behavioural change.
-    pub const CODE_VERSION: u32 = 1;
+    pub const CODE_VERSION: u32 = 2;
+
+    lode_calls::admin_errors!(Error);
 
     /// An operation was proposed.
     #[ink(event)]
@@ -339,11 +400,28 @@ mod splitter {
         pub by: AccountId,
     }
 
+    /// A relayed signature was skipped: its vote was already counted, or the
+    /// proposal no longer takes it. The rest of the batch still counted.
+    #[ink(event)]
+    pub struct VoteSkipped {
+        /// The operation.
+        #[ink(topic)]
+        pub op_id: [u8; 32],
+        /// Position of the signature in the relayed list.
+        pub index: u32,
+        /// Its signer.
+        pub signer: AccountId,
+        /// Why it was skipped.
+        pub reason: SkipReason,
+    }
+
     /// Paused or unpaused.
     #[ink(event)]
     pub struct PauseChanged {
         /// Paused now.
         pub paused: bool,
+        /// The pause this event starts or ends (see `pause_id`).
+        pub pause_id: u32,
         /// Who did it (for an `Unpause` operation: its executor).
         pub by: AccountId,
     }
@@ -368,6 +446,9 @@ mod splitter {
     /// A batch was settled.
     #[ink(event)]
     pub struct Settled {
+        /// The keeper that settled it: batch ids are its own.
+        #[ink(topic)]
+        pub keeper: AccountId,
         /// The batch id.
         #[ink(topic)]
         pub batch_id: [u8; 32],
@@ -459,31 +540,36 @@ mod splitter {
         pub new: Hash,
     }
 
-    /// Splitter state. Fields are append-only across upgrades.
+    /// A settled batch: the keeper that settled it and its id.
+    type BatchKey = (AccountId, [u8; 32]);
+
+    /// Splitter state: the root holds what is fixed at deployment; each
+    /// mutable part has its own cell (see the crate docs, "Storage").
     #[ink(storage)]
     pub struct Splitter {
-        admin: AccountId,
         token: AccountId,
         staking: AccountId,
         chain_id: u64,
-        owners: Vec<AccountId>,
-        threshold: u8,
-        min_delay: u64,
-        grace_period: u64,
-        guardian: Option<AccountId>,
-        paused: bool,
-        split: Split,
-        native: Book,
-        lode: Book,
-        /// Proposals made so far; part of every op id.
-        proposal_count: u64,
-        proposals: Mapping<[u8; 32], Proposal, ManualKey<0x4c4f_0201>>,
+        proposals: Mapping<[u8; 32], StoredProposal, ManualKey<0x4c4f_0201>>,
         /// Next EIP-712 vote nonce per signer.
         vote_nonces: Mapping<AccountId, u64, ManualKey<0x4c4f_0202>>,
         owed: Mapping<(Asset, AccountId), u128, ManualKey<0x4c4f_0203>>,
         fees: Mapping<(Asset, AccountId), u128, ManualKey<0x4c4f_0204>>,
-        /// Block each used batch id was settled in.
-        batches: Mapping<[u8; 32], u32, ManualKey<0x4c4f_0205>>,
+        /// Block each `(keeper, batch id)` was settled in.
+        batches: Mapping<BatchKey, u32, ManualKey<0x4c4f_0205>>,
+        admin: Lazy<AccountId, ManualKey<0x4c4f_0206>>,
+        owners: Lazy<Vec<AccountId>, ManualKey<0x4c4f_0207>>,
+        threshold: Lazy<u8, ManualKey<0x4c4f_0208>>,
+        min_delay: Lazy<u64, ManualKey<0x4c4f_0209>>,
+        grace_period: Lazy<u64, ManualKey<0x4c4f_020a>>,
+        guardian: Lazy<Option<AccountId>, ManualKey<0x4c4f_020b>>,
+        paused: Lazy<bool, ManualKey<0x4c4f_020c>>,
+        /// Pauses so far; the current pause's id while paused.
+        pauses: Lazy<u32, ManualKey<0x4c4f_020d>>,
+        split: Lazy<Split, ManualKey<0x4c4f_020e>>,
+        books: Mapping<Asset, Book, ManualKey<0x4c4f_020f>>,
+        /// Proposals made so far; part of every op id.
+        proposal_count: Lazy<u64, ManualKey<0x4c4f_0210>>,
     }
 
     impl Splitter {
@@ -502,34 +588,44 @@ mod splitter {
             split: Split,
             guardian: Option<AccountId>,
         ) -> Result<Self, Error> {
-            let zero = AccountId::from([0u8; 32]);
-            if token == zero || staking == zero || guardian == Some(zero) {
-                return Err(Error::ZeroAccount);
+            for account in [token, staking].iter().chain(guardian.iter()) {
+                lode_calls::ensure_nonzero(account)?;
             }
             check_owners(&owners, threshold)?;
             check_timelock(min_delay, grace_period)?;
             split.validate().map_err(|_| Error::InvalidSplit)?;
-            Ok(Self {
-                admin: Self::env().caller(),
+            let mut me = Self {
                 token,
                 staking,
                 chain_id,
-                owners,
-                threshold,
-                min_delay,
-                grace_period,
-                guardian,
-                paused: false,
-                split,
-                native: Book::default(),
-                lode: Book::default(),
-                proposal_count: 0,
                 proposals: Mapping::default(),
                 vote_nonces: Mapping::default(),
                 owed: Mapping::default(),
                 fees: Mapping::default(),
                 batches: Mapping::default(),
-            })
+                admin: Lazy::new(),
+                owners: Lazy::new(),
+                threshold: Lazy::new(),
+                min_delay: Lazy::new(),
+                grace_period: Lazy::new(),
+                guardian: Lazy::new(),
+                paused: Lazy::new(),
+                pauses: Lazy::new(),
+                split: Lazy::new(),
+                books: Mapping::default(),
+                proposal_count: Lazy::new(),
+            };
+            me.admin.set(&Self::env().caller());
+            me.owners.set(&owners);
+            me.threshold.set(&threshold);
+            me.min_delay.set(&min_delay);
+            me.grace_period.set(&grace_period);
+            me.guardian.set(&guardian);
+            me.paused.set(&false);
+            me.pauses.set(&0);
+            me.split.set(&split);
+            me.proposal_count.set(&0);
+            Ok(me)
         }
 
         // ---- Operations ----
@@ -542,11 +638,23 @@ mod splitter {
             let proposer = self.env().caller();
             self.ensure_owner(proposer)?;
             validate(&op)?;
-            let count = self.proposal_count;
-            self.proposal_count = count.checked_add(1).ok_or(Error::Overflow)?;
+            // An Unpause answers the pause in force now, and no other.
+            let answers_pause = match op {
+                Operation::Unpause => Some(self.pause_id().ok_or(Error::NotPaused)?),
+                _ => None,
+            };
+            let count = self.proposal_count.get().unwrap_or(0);
+            self.proposal_count.set(&count.checked_add(1).ok_or(Error::Overflow)?);
             let op_id = self.env().hash_encoded::<Keccak256, _>(&(self.env().account_id(), count, &op));
-            let proposal = Proposal { op: op.clone(), proposer, approvals: Vec::new(), cancellations: Vec::new(), status: Status::Pending };
-            self.proposals.insert(op_id, &proposal);
+            let proposal = Proposal {
+                op: op.clone(),
+                proposer,
+                approvals: Vec::new(),
+                cancellations: Vec::new(),
+                status: Status::Pending,
+                answers_pause,
+            };
+            self.store(op_id, proposal);
             self.env().emit_event(Proposed { op_id, proposer, op });
             Ok(op_id)
         }
@@ -558,12 +666,13 @@ mod splitter {
             self.ensure_owner(owner)?;
             let mut proposal = self.proposal(op_id)?;
             self.record(op_id, &mut proposal, owner, Vote::Approval, false)?;
-            self.proposals.insert(op_id, &proposal);
+            self.store(op_id, proposal);
             Ok(())
         }
 
         /// Approves `op_id` with owners' EIP-712 `Approval` signatures (relayed by
-        /// anyone). All or nothing: any bad signature fails the call, naming it.
+        /// anyone). A signature already counted, or past the threshold, is
+        /// skipped (`VoteSkipped`); any invalid one fails the call, naming it.
         #[ink(message)]
         pub fn approve_by_signatures(&mut self, op_id: [u8; 32], votes: Vec<SignedVote>) -> Result<(), Error> {
             self.vote_by_signatures(op_id, Vote::Approval, votes)
@@ -575,7 +684,7 @@ mod splitter {
         pub fn cancel(&mut self, op_id: [u8; 32]) -> Result<(), Error> {
             let caller = self.env().caller();
             let mut proposal = self.proposal(op_id)?;
-            if caller == self.admin || Some(caller) == self.guardian {
+            if caller == self.admin() || Some(caller) == self.guardian() {
                 if matches!(proposal.status, Status::Executed | Status::Cancelled) {
                     return Err(Error::Finished);
                 }
@@ -585,7 +694,7 @@ mod splitter {
                 self.ensure_owner(caller)?;
                 self.record(op_id, &mut proposal, caller, Vote::Cancellation, false)?;
             }
-            self.proposals.insert(op_id, &proposal);
+            self.store(op_id, proposal);
             Ok(())
         }
 
@@ -595,12 +704,13 @@ mod splitter {
             self.vote_by_signatures(op_id, Vote::Cancellation, votes)
         }
 
-        /// Executes a queued operation inside `[ready_at, ready_at + grace_period]`.
-        /// Anyone may call. While paused only `Unpause` executes.
+        /// Executes a queued operation inside its window `[ready_at, expires_at]`.
+        /// Anyone may call. While paused only the `Unpause` answering this very
+        /// pause executes.
         #[ink(message)]
         pub fn execute(&mut self, op_id: [u8; 32]) -> Result<(), Error> {
             let mut proposal = self.proposal(op_id)?;
-            let Status::Queued { ready_at } = proposal.status else {
+            let Status::Queued { ready_at, expires_at } = proposal.status else {
                 return Err(match proposal.status {
                     Status::Pending => Error::NotQueued,
                     _ => Error::Finished,
@@ -610,15 +720,20 @@ mod splitter {
             if now < ready_at {
                 return Err(Error::TooEarly);
             }
-            if now > ready_at.saturating_add(self.grace_period) {
+            if now > expires_at {
                 return Err(Error::Expired);
             }
-            if self.paused && proposal.op != Operation::Unpause {
-                return Err(Error::Paused);
+            match proposal.op {
+                Operation::Unpause if proposal.answers_pause.is_none() || proposal.answers_pause != self.pause_id() => {
+                    return Err(Error::StaleUnpause)
+                }
+                Operation::Unpause => {}
+                _ => self.ensure_unpaused()?,
             }
             proposal.status = Status::Executed;
-            self.proposals.insert(op_id, &proposal);
-            self.apply(proposal.op)?;
+            let op = proposal.op.clone();
+            self.store(op_id, proposal);
+            self.apply(op)?;
             self.env().emit_event(Executed { op_id });
             Ok(())
         }
@@ -628,14 +743,16 @@ mod splitter {
         #[ink(message)]
         pub fn pause(&mut self) -> Result<(), Error> {
             let caller = self.env().caller();
-            if !(self.owners.contains(&caller) || Some(caller) == self.guardian || caller == self.admin) {
+            if !(self.owners_list().contains(&caller) || Some(caller) == self.guardian() || caller == self.admin()) {
                 return Err(Error::NotPauser);
             }
-            if self.paused {
+            if self.paused() {
                 return Ok(());
             }
-            self.paused = true;
-            self.env().emit_event(PauseChanged { paused: true, by: caller });
+            let pause_id = self.pauses.get().unwrap_or(0).checked_add(1).ok_or(Error::Overflow)?;
+            self.pauses.set(&pause_id);
+            self.paused.set(&true);
+            self.env().emit_event(PauseChanged { paused: true, pause_id, by: caller });
             Ok(())
         }
 
@@ -659,45 +776,52 @@ mod splitter {
             if received == 0 {
                 return Ok(0);
             }
-            let pay_fee = self.split.keeper_fee_bps > 0 && self.is_keeper(caller)?;
+            let pay_fee = self.split().keeper_fee_bps > 0 && self.is_keeper(caller)?;
             self.divide(asset, received, pay_fee.then_some(caller))?;
             Ok(received)
         }
 
         /// Pays each listed payee what it is owed in `asset`. Bonded keepers only.
-        /// A `batch_id` is accepted once; a payee whose transfer fails stays owed
-        /// (`SettlementFailed`) and the rest proceed. Returns the amount paid.
+        /// A `batch_id` is accepted once per keeper; a payee whose transfer fails
+        /// stays owed (`SettlementFailed`) and the rest are paid. LODE goes out in
+        /// one `transfer_batch` call. Returns the amount paid.
         #[ink(message)]
         pub fn settle(&mut self, batch_id: [u8; 32], asset: Asset, payees: Vec<AccountId>) -> Result<u128, Error> {
             self.ensure_unpaused()?;
             if u32::try_from(payees.len()).map_or(true, |n| n > MAX_BATCH_LEN) {
                 return Err(Error::BatchTooLarge);
             }
-            if self.batches.contains(batch_id) {
+            let keeper = self.env().caller();
+            if self.batches.contains((keeper, batch_id)) {
                 return Err(Error::BatchAlreadySettled);
             }
-            if !self.is_keeper(self.env().caller())? {
+            if !self.is_keeper(keeper)? {
                 return Err(Error::NotKeeper);
             }
-            self.batches.insert(batch_id, &self.env().block_number());
-            let (mut paid, mut failed, mut amount) = (0u32, 0u32, 0u128);
+            self.batches.insert((keeper, batch_id), &self.env().block_number());
+            // Taken out as they are listed, so a payee listed twice is paid once.
+            let mut payments: Vec<(AccountId, u128)> = Vec::with_capacity(payees.len());
             for payee in payees {
-                let owed = self.owed.get((asset, payee)).unwrap_or(0);
-                if owed == 0 {
-                    continue;
-                }
-                if self.send(asset, payee, owed).is_ok() {
-                    self.owed.remove((asset, payee));
-                    let book = self.book_mut(asset);
-                    book.owed = book.owed.checked_sub(owed).ok_or(Error::Overflow)?;
-                    paid = paid.saturating_add(1);
-                    amount = amount.checked_add(owed).ok_or(Error::Overflow)?;
-                } else {
-                    failed = failed.saturating_add(1);
-                    self.env().emit_event(SettlementFailed { batch_id, asset, payee, amount: owed });
+                if let Some(owed) = self.owed.take((asset, payee)).filter(|o| *o > 0) {
+                    payments.push((payee, owed));
                 }
             }
-            self.env().emit_event(Settled { batch_id, asset, paid, amount, failed });
+            let refused = self.send_all(asset, &payments);
+            let (mut paid, mut failed, mut amount) = (0u32, 0u32, 0u128);
+            for (i, (payee, owed)) in payments.into_iter().enumerate() {
+                if refused.contains(&i) {
+                    self.owed.insert((asset, payee), &owed);
+                    failed = failed.saturating_add(1);
+                    self.env().emit_event(SettlementFailed { batch_id, asset, payee, amount: owed });
+                } else {
+                    paid = paid.saturating_add(1);
+                    amount = amount.checked_add(owed).ok_or(Error::Overflow)?;
+                }
+            }
+            let mut book = self.book(asset);
+            book.owed = book.owed.checked_sub(amount).ok_or(Error::Overflow)?;
+            self.books.insert(asset, &book);
+            self.env().emit_event(Settled { keeper, batch_id, asset, paid, amount, failed });
             Ok(amount)
         }
 
@@ -713,9 +837,10 @@ mod splitter {
             if amount == 0 {
                 return Err(Error::NothingOwed);
             }
-            let book = self.book_mut(asset);
+            let mut book = self.book(asset);
             book.owed = book.owed.checked_sub(owed).ok_or(Error::Overflow)?;
             book.fees = book.fees.checked_sub(fee).ok_or(Error::Overflow)?;
+            self.books.insert(asset, &book);
             self.send(asset, who, amount)?;
             self.env().emit_event(Withdrawn { asset, account: who, amount });
             Ok(amount)
@@ -726,7 +851,7 @@ mod splitter {
         /// A proposal and its state now.
         #[ink(message)]
         pub fn operation(&self, op_id: [u8; 32]) -> Option<(Proposal, OpState)> {
-            let proposal = self.proposals.get(op_id)?;
+            let proposal = self.proposals.get(op_id)?.into_current();
             let state = self.state_of(&proposal);
             Some((proposal, state))
         }
@@ -747,25 +872,25 @@ mod splitter {
         /// Owners and threshold.
         #[ink(message)]
         pub fn owners(&self) -> (Vec<AccountId>, u8) {
-            (self.owners.clone(), self.threshold)
+            (self.owners_list(), self.threshold.get().unwrap_or(u8::MAX))
         }
 
         /// `(min_delay, grace_period)` in ms.
         #[ink(message)]
         pub fn timelock(&self) -> (u64, u64) {
-            (self.min_delay, self.grace_period)
+            (self.min_delay.get().unwrap_or(MAX_PERIOD_MS), self.grace_period.get().unwrap_or(0))
         }
 
         /// The split in force.
         #[ink(message)]
         pub fn split(&self) -> Split {
-            self.split.clone()
+            self.split.get().unwrap_or_default()
         }
 
         /// The accounting of `asset`.
         #[ink(message)]
         pub fn book(&self, asset: Asset) -> Book {
-            *self.book_ref(asset)
+            self.books.get(asset).unwrap_or_default()
         }
 
         /// What arrived in `asset` since the last division: what `distribute`
@@ -781,10 +906,10 @@ mod splitter {
             (self.owed.get((asset, account)).unwrap_or(0), self.fees.get((asset, account)).unwrap_or(0))
         }
 
-        /// Whether `batch_id` was settled.
+        /// Whether `keeper` has settled `batch_id`.
         #[ink(message)]
-        pub fn batch_settled(&self, batch_id: [u8; 32]) -> bool {
-            self.batches.contains(batch_id)
+        pub fn batch_settled(&self, keeper: AccountId, batch_id: [u8; 32]) -> bool {
+            self.batches.contains((keeper, batch_id))
         }
 
         /// Most payees per `settle`.
@@ -796,13 +921,20 @@ mod splitter {
         /// Whether paused.
         #[ink(message)]
         pub fn paused(&self) -> bool {
-            self.paused
+            self.paused.get().unwrap_or(false)
+        }
+
+        /// The id of the pause in force (pauses are counted from 1); `None`
+        /// while running. An `Unpause` lifts only the pause it was proposed in.
+        #[ink(message)]
+        pub fn pause_id(&self) -> Option<u32> {
+            self.paused().then(|| self.pauses.get().unwrap_or(0))
         }
 
         /// The guardian.
         #[ink(message)]
         pub fn guardian(&self) -> Option<AccountId> {
-            self.guardian
+            self.guardian.get().flatten()
         }
 
         /// The chain id in the EIP-712 domain.
@@ -816,7 +948,7 @@ mod splitter {
         /// The account holding the governor role.
         #[ink(message)]
         pub fn admin(&self) -> AccountId {
-            self.admin
+            self.admin.get().unwrap_or(AccountId::from([0u8; 32]))
         }
 
         /// Version of the code this contract runs (see [`CODE_VERSION`]).
@@ -838,11 +970,9 @@ mod splitter {
         /// Hands the admin role to `new_admin`. Admin only.
         #[ink(message)]
         pub fn set_admin(&mut self, new_admin: AccountId) -> Result<(), Error> {
-            self.ensure_admin()?;
-            if new_admin == AccountId::from([0u8; 32]) {
-                return Err(Error::ZeroAccount);
-            }
-            let old = core::mem::replace(&mut self.admin, new_admin);
+            let old = self.admin();
+            lode_calls::check_hand_over(&old, &self.env().caller(), &new_admin)?;
+            self.admin.set(&new_admin);
             self.env().emit_event(AdminChanged { old, new: new_admin });
             Ok(())
         }
@@ -850,8 +980,7 @@ mod splitter {
         /// Replaces this contract's code, keeping its storage. Admin only.
         #[ink(message)]
         pub fn upgrade(&mut self, code_hash: Hash) -> Result<(), Error> {
-            self.ensure_admin()?;
-            let old = lode_calls::replace_code(&code_hash).ok_or(Error::UnknownCodeHash)?;
+            let old = lode_calls::upgrade_as_admin(&self.admin(), &self.env().caller(), &code_hash)?;
             self.env().emit_event(Upgraded { old, new: code_hash });
             Ok(())
         }
@@ -861,6 +990,7 @@ mod splitter {
         fn vote_by_signatures(&mut self, op_id: [u8; 32], vote: Vote, votes: Vec<SignedVote>) -> Result<(), Error> {
             let mut proposal = self.proposal(op_id)?;
             let now = self.env().block_timestamp();
+            let owners = self.owners_list();
             for (i, signed) in votes.iter().enumerate() {
                 let index = u32::try_from(i).map_err(|_| Error::Overflow)?;
                 if signed.deadline < now {
@@ -868,27 +998,29 @@ mod splitter {
                 }
                 let digest = self.digest(&VoteMessage { vote, op_id, nonce: signed.nonce, deadline: signed.deadline });
                 let signer = lode_calls::recover_signer(&signed.signature, &digest).ok_or(Error::InvalidSignature { index })?;
-                if !self.owners.contains(&signer) {
+                if !owners.contains(&signer) {
                     return Err(Error::SignerNotOwner { index });
                 }
-                let counted = match vote {
-                    Vote::Approval => &proposal.approvals,
-                    Vote::Cancellation => &proposal.cancellations,
+                // Checked before the nonce: a copy relayed first has used it up.
+                let skip = if counted(&proposal, vote).contains(&signer) {
+                    Some(SkipReason::AlreadyCounted)
+                } else if !takes(&proposal.status, vote) {
+                    Some(SkipReason::Closed)
+                } else {
+                    None
                 };
-                if counted.contains(&signer) {
-                    return Err(Error::DuplicateSigner { index });
+                if let Some(reason) = skip {
+                    self.env().emit_event(VoteSkipped { op_id, index, signer, reason });
+                    continue;
                 }
                 let nonce = self.vote_nonce(signer);
                 if signed.nonce != nonce {
                     return Err(Error::BadNonce { index });
                 }
                 self.vote_nonces.insert(signer, &nonce.checked_add(1).ok_or(Error::Overflow)?);
-                self.record(op_id, &mut proposal, signer, vote, true).map_err(|e| match e {
-                    Error::AlreadyVoted => Error::DuplicateSigner { index },
-                    other => other,
-                })?;
+                self.record(op_id, &mut proposal, signer, vote, true)?;
             }
-            self.proposals.insert(op_id, &proposal);
+            self.store(op_id, proposal);
             Ok(())
         }
 
@@ -902,12 +1034,15 @@ mod splitter {
             vote: Vote,
             by_signature: bool,
         ) -> Result<(), Error> {
-            let pending = proposal.status == Status::Pending;
+            if !takes(&proposal.status, vote) {
+                return Err(match vote {
+                    Vote::Approval => Error::NotPending,
+                    Vote::Cancellation => Error::Finished,
+                });
+            }
             let votes = match vote {
-                Vote::Approval if pending => &mut proposal.approvals,
-                Vote::Approval => return Err(Error::NotPending),
-                Vote::Cancellation if !matches!(proposal.status, Status::Executed | Status::Cancelled) => &mut proposal.cancellations,
-                Vote::Cancellation => return Err(Error::Finished),
+                Vote::Approval => &mut proposal.approvals,
+                Vote::Cancellation => &mut proposal.cancellations,
             };
             if votes.contains(&owner) {
                 return Err(Error::AlreadyVoted);
@@ -915,15 +1050,17 @@ mod splitter {
             votes.push(owner);
             self.env().emit_event(Voted { op_id, owner, approve: vote == Vote::Approval, by_signature });
             // Votes of accounts no longer owners (after a rotation) do not count.
-            let counted = votes.iter().filter(|v| self.owners.contains(*v)).count();
-            if counted < usize::from(self.threshold) {
+            let (owners, threshold) = self.owners();
+            let counted = votes.iter().filter(|v| owners.contains(*v)).count();
+            if counted < usize::from(threshold) {
                 return Ok(());
             }
             match vote {
                 Vote::Approval => {
-                    let ready_at = self.env().block_timestamp().checked_add(self.min_delay).ok_or(Error::Overflow)?;
-                    proposal.status = Status::Queued { ready_at };
-                    let expires_at = ready_at.saturating_add(self.grace_period);
+                    let (min_delay, grace_period) = self.timelock();
+                    let ready_at = self.env().block_timestamp().checked_add(min_delay).ok_or(Error::Overflow)?;
+                    let expires_at = ready_at.checked_add(grace_period).ok_or(Error::Overflow)?;
+                    proposal.status = Status::Queued { ready_at, expires_at };
                     self.env().emit_event(Queued { op_id, ready_at, expires_at });
                 }
                 Vote::Cancellation => {
@@ -941,7 +1078,11 @@ mod splitter {
         }
 
         fn proposal(&self, op_id: [u8; 32]) -> Result<Proposal, Error> {
-            self.proposals.get(op_id).ok_or(Error::UnknownOperation)
+            self.proposals.get(op_id).map(StoredProposal::into_current).ok_or(Error::UnknownOperation)
+        }
+
+        fn store(&mut self, op_id: [u8; 32], proposal: Proposal) {
+            self.proposals.insert(op_id, &StoredProposal::V1(proposal));
         }
 
         fn state_of(&self, proposal: &Proposal) -> OpState {
@@ -950,8 +1091,8 @@ mod splitter {
                 Status::Pending => OpState::Pending,
                 Status::Executed => OpState::Executed,
                 Status::Cancelled => OpState::Cancelled,
-                Status::Queued { ready_at } if now < ready_at => OpState::Queued,
-                Status::Queued { ready_at } if now <= ready_at.saturating_add(self.grace_period) => OpState::Ready,
+                Status::Queued { ready_at, .. } if now < ready_at => OpState::Queued,
+                Status::Queued { expires_at, .. } if now <= expires_at => OpState::Ready,
                 Status::Queued { .. } => OpState::Expired,
             }
         }
@@ -967,22 +1108,23 @@ mod splitter {
                             self.divide(asset, received, None)?;
                         }
                     }
-                    self.split = Split { payees, shares, keeper_fee_bps };
-                    self.env().emit_event(SplitChanged { split: self.split.clone() });
+                    let split = Split { payees, shares, keeper_fee_bps };
+                    self.split.set(&split);
+                    self.env().emit_event(SplitChanged { split });
                 }
                 Operation::SetOwners { owners, threshold } => {
-                    self.owners = owners.clone();
-                    self.threshold = threshold;
+                    self.owners.set(&owners);
+                    self.threshold.set(&threshold);
                     self.env().emit_event(OwnersChanged { owners, threshold });
                 }
                 Operation::SetTimelock { min_delay, grace_period } => {
-                    self.min_delay = min_delay;
-                    self.grace_period = grace_period;
+                    self.min_delay.set(&min_delay);
+                    self.grace_period.set(&grace_period);
                     self.env().emit_event(TimelockChanged { min_delay, grace_period });
                 }
                 Operation::Unpause => self.set_unpaused()?,
                 Operation::SetGuardian { guardian } => {
-                    self.guardian = guardian;
+                    self.guardian.set(&guardian);
                     self.env().emit_event(GuardianChanged { guardian });
                 }
             }
@@ -997,16 +1139,17 @@ mod splitter {
                 Asset::Native => self.env().balance(),
                 Asset::Lode => self.lode_balance()?,
             };
-            let accounted = self.book_ref(asset).accounted().ok_or(Error::Overflow)?;
+            let accounted = self.book(asset).accounted().ok_or(Error::Overflow)?;
             held.checked_sub(accounted).ok_or(Error::Insolvent)
         }
 
         /// Credits a division of `received` (plus the carried remainder).
         fn divide(&mut self, asset: Asset, received: u128, keeper: Option<AccountId>) -> Result<(), Error> {
-            let book = *self.book_ref(asset);
-            let division = self.split.divide(received, book.remainder, keeper.is_some()).ok_or(Error::Overflow)?;
+            let book = self.book(asset);
+            let split = self.split();
+            let division = split.divide(received, book.remainder, keeper.is_some()).ok_or(Error::Overflow)?;
             let mut credited = 0u128;
-            for (payee, part) in self.split.payees.iter().zip(division.parts.iter()) {
+            for (payee, part) in split.payees.iter().zip(division.parts.iter()) {
                 if *part == 0 {
                     continue;
                 }
@@ -1024,7 +1167,7 @@ mod splitter {
                 fees: book.fees.checked_add(division.fee).ok_or(Error::Overflow)?,
                 remainder: division.remainder,
             };
-            *self.book_mut(asset) = new_book;
+            self.books.insert(asset, &new_book);
             self.env().emit_event(Distributed {
                 asset,
                 received,
@@ -1036,25 +1179,25 @@ mod splitter {
             Ok(())
         }
 
-        fn book_ref(&self, asset: Asset) -> &Book {
-            match asset {
-                Asset::Native => &self.native,
-                Asset::Lode => &self.lode,
-            }
-        }
-
-        fn book_mut(&mut self, asset: Asset) -> &mut Book {
-            match asset {
-                Asset::Native => &mut self.native,
-                Asset::Lode => &mut self.lode,
-            }
-        }
-
         /// Transfers `amount` of `asset` to `to`; `Err` leaves everything as it was.
         fn send(&self, asset: Asset, to: AccountId, amount: u128) -> Result<(), Error> {
             match asset {
                 Asset::Native => self.env().transfer(to, amount).map_err(|_| Error::TransferFailed),
                 Asset::Lode => lode_calls::psp22_transfer(self.token, to, amount).map_err(|_| Error::TransferFailed),
+            }
+        }
+
+        /// Pays every `(to, amount)`; returns the positions that were not paid.
+        /// LODE goes in one call into the token; if that call fails as a whole,
+        /// nobody is paid.
+        fn send_all(&self, asset: Asset, payments: &[(AccountId, u128)]) -> Vec<usize> {
+            match asset {
+                Asset::Native => (0..payments.len()).filter(|i| self.send(asset, payments[*i].0, payments[*i].1).is_err()).collect(),
+                Asset::Lode if payments.is_empty() => Vec::new(),
+                Asset::Lode => match lode_calls::transfer_batch(self.token, payments) {
+                    Ok(refused) => refused.into_iter().filter_map(|i| usize::try_from(i).ok()).collect(),
+                    Err(_) => (0..payments.len()).collect(),
+                },
             }
         }
 
@@ -1068,34 +1211,50 @@ mod splitter {
 
         // ---- Internals: roles ----
 
+        fn owners_list(&self) -> Vec<AccountId> {
+            self.owners.get().unwrap_or_default()
+        }
+
         fn ensure_owner(&self, who: AccountId) -> Result<(), Error> {
-            if !self.owners.contains(&who) {
+            if !self.owners_list().contains(&who) {
                 return Err(Error::NotOwner);
             }
             Ok(())
         }
 
         fn ensure_admin(&self) -> Result<(), Error> {
-            if self.env().caller() != self.admin {
-                return Err(Error::NotAdmin);
-            }
-            Ok(())
+            Ok(lode_calls::ensure_admin(&self.admin(), &self.env().caller())?)
         }
 
         fn ensure_unpaused(&self) -> Result<(), Error> {
-            if self.paused {
+            if self.paused() {
                 return Err(Error::Paused);
             }
             Ok(())
         }
 
         fn set_unpaused(&mut self) -> Result<(), Error> {
-            if !self.paused {
-                return Err(Error::NotPaused);
-            }
-            self.paused = false;
-            self.env().emit_event(PauseChanged { paused: false, by: self.env().caller() });
+            let pause_id = self.pause_id().ok_or(Error::NotPaused)?;
+            self.paused.set(&false);
+            self.env().emit_event(PauseChanged { paused: false, pause_id, by: self.env().caller() });
             Ok(())
+        }
+    }
+
+    /// The votes of kind `vote` counted on `proposal`.
+    fn counted(proposal: &Proposal, vote: Vote) -> &[AccountId] {
+        match vote {
+            Vote::Approval => &proposal.approvals,
+            Vote::Cancellation => &proposal.cancellations,
+        }
+    }
+
+    /// Whether a proposal in `status` still takes votes of kind `vote`:
+    /// approvals until queued, cancellations until executed or cancelled.
+    fn takes(status: &Status, vote: Vote) -> bool {
+        match vote {
+            Vote::Approval => *status == Status::Pending,
+            Vote::Cancellation => !matches!(status, Status::Executed | Status::Cancelled),
         }
     }
 
@@ -1110,14 +1269,13 @@ mod splitter {
             }
             Operation::SetOwners { owners, threshold } => check_owners(owners, *threshold),
             Operation::SetTimelock { min_delay, grace_period } => check_timelock(*min_delay, *grace_period),
-            Operation::SetGuardian { guardian } if *guardian == Some(AccountId::from([0u8; 32])) => Err(Error::ZeroAccount),
-            Operation::Unpause | Operation::SetGuardian { .. } => Ok(()),
+            Operation::SetGuardian { guardian: Some(guardian) } => Ok(lode_calls::ensure_nonzero(guardian)?),
+            Operation::Unpause | Operation::SetGuardian { guardian: None } => Ok(()),
         }
     }
 
     fn check_owners(owners: &[AccountId], threshold: u8) -> Result<(), Error> {
-        let zero = AccountId::from([0u8; 32]);
-        let distinct = owners.iter().enumerate().all(|(i, o)| *o != zero && !owners[..i].contains(o));
+        let distinct = owners.iter().enumerate().all(|(i, o)| !lode_calls::is_zero(o) && !owners[..i].contains(o));
         if owners.is_empty() || owners.len() > MAX_OWNERS || !distinct || threshold == 0 || usize::from(threshold) > owners.len() {
             return Err(Error::InvalidOwners);
         }

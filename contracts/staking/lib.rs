@@ -35,8 +35,17 @@
 //! ## Roles and upgrades
 //! The `admin` holds the governor's role: it alone sets parameters, funds
 //! rewards, slashes, jails, and may `upgrade(code_hash)` (`set_code_hash`) or hand
-//! the role over with `set_admin`. Storage uses `ManualKey` for every `Mapping`,
-//! and fields are only ever appended, so an upgrade keeps all state.
+//! the role over with `set_admin`.
+//!
+//! `unbonding_period` must outlast the governor's latency (voting delay +
+//! voting period + timelock), or a keeper could unbond and withdraw before a
+//! slash executes. The governor enforces that rule at construction and after
+//! every executed proposal; see `docs/contracts/governor.md`.
+//!
+//! ## Storage
+//! The root holds only the token, fixed at deployment. Every mutable part has
+//! its own `Lazy` or `Mapping` cell under a `ManualKey`, and per-account state
+//! is stored as a versioned [`StoredStaker`] (`docs/contracts/upgrades.md`).
 //!
 //! ## Errors
 //! Every message returns a typed [`Error`]; user input never panics, all
@@ -51,7 +60,7 @@ pub use checkpoints::Checkpoint;
 pub use ledger::{Chunk, Ledger, MAX_UNBONDING_CHUNKS};
 pub use rewards::{RewardStream, PRECISION};
 pub use series::Series;
-pub use staking::{Error, Staking};
+pub use staking::{Error, Staker, Staking, StoredStaker};
 
 use ink::primitives::AccountId;
 
@@ -120,7 +129,7 @@ mod series {
 #[ink::contract]
 mod staking {
     use ink::prelude::string::String;
-    use ink::storage::{traits::ManualKey, Mapping};
+    use ink::storage::{traits::ManualKey, Lazy, Mapping};
     use lode_calls::CallError;
     use lode_primitives::psp22::PSP22Error;
 
@@ -130,7 +139,7 @@ mod staking {
     use super::{AccountInfo, Series, StakingParams};
 
     /// Version of this contract's code, bumped on every behavioural change.
-    pub const CODE_VERSION: u32 = 1;
+    pub const CODE_VERSION: u32 = 2;
 
     /// Longest slash reason accepted, in bytes: enough for a sentence or a link.
     pub const MAX_REASON_LEN: usize = 256;
@@ -380,6 +389,29 @@ mod staking {
         pub jailed: bool,
     }
 
+    pub use stored::StoredStaker;
+
+    /// Kept apart so one lint allowance covers only derive output: for enum
+    /// variants that carry data, parity-scale-codec's derive emits
+    /// `index as u8`, which `contract-build`'s mandatory
+    /// `-D clippy::cast_possible_truncation` reports as our code.
+    #[allow(clippy::cast_possible_truncation)]
+    mod stored {
+        use super::Staker;
+
+        /// Per-account state as stored: versioned, so a later code version can
+        /// add fields in a new variant and still read every account.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[ink::scale_derive(Encode, Decode, TypeInfo)]
+        #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+        pub enum StoredStaker {
+            /// Code version 1's layout.
+            V1(Staker),
+        }
+    }
+
+    lode_calls::admin_errors!(Error);
+
     impl Staker {
         /// Whether nothing is worth keeping: the entry can be deleted.
         fn is_vacant(&self) -> bool {
@@ -387,31 +419,32 @@ mod staking {
         }
     }
 
-    /// Staking state. Fields are append-only across upgrades.
+    /// Staking state: the root holds what is fixed at deployment; each
+    /// mutable part has its own cell (see the crate docs, "Storage").
     #[ink(storage)]
     pub struct Staking {
-        /// Holder of the governor role.
-        admin: AccountId,
         /// The LODE token.
         token: AccountId,
-        /// Receives slashed stake.
-        treasury: AccountId,
-        /// Governor-set parameters.
-        params: StakingParams,
-        /// Σ active stake.
-        total_active: u128,
-        /// Σ unbonding chunks.
-        total_unbonding: u128,
-        /// The reward stream.
-        rewards: RewardStream,
         /// Per-account state; absent means nothing staked, nothing owed, not jailed.
-        stakers: Mapping<AccountId, Staker, ManualKey<0x4c4f_0101>>,
+        stakers: Mapping<AccountId, StoredStaker, ManualKey<0x4c4f_0101>>,
         /// Chosen delegate; absent means the account itself.
         delegates: Mapping<AccountId, AccountId, ManualKey<0x4c4f_0102>>,
         /// Checkpoints of each series, by index.
         checkpoints: Mapping<(Series, u32), Checkpoint, ManualKey<0x4c4f_0103>>,
         /// Number of checkpoints per series.
         checkpoint_counts: Mapping<Series, u32, ManualKey<0x4c4f_0104>>,
+        /// Holder of the governor role.
+        admin: Lazy<AccountId, ManualKey<0x4c4f_0105>>,
+        /// Receives slashed stake.
+        treasury: Lazy<AccountId, ManualKey<0x4c4f_0106>>,
+        /// Governor-set parameters.
+        params: Lazy<StakingParams, ManualKey<0x4c4f_0107>>,
+        /// Σ active stake.
+        total_active: Lazy<u128, ManualKey<0x4c4f_0108>>,
+        /// Σ unbonding chunks.
+        total_unbonding: Lazy<u128, ManualKey<0x4c4f_0109>>,
+        /// The reward stream.
+        rewards: Lazy<RewardStream, ManualKey<0x4c4f_010a>>,
     }
 
     /// Which way active stake moved.
@@ -426,26 +459,31 @@ mod staking {
         /// The caller becomes admin until it hands the role over.
         #[ink(constructor)]
         pub fn new(token: AccountId, treasury: AccountId, params: StakingParams) -> Result<Self, Error> {
-            let zero = AccountId::from([0u8; 32]);
-            if token == zero || treasury == zero {
-                return Err(Error::ZeroAccount);
-            }
+            lode_calls::ensure_nonzero(&token)?;
+            lode_calls::ensure_nonzero(&treasury)?;
             if !params.is_valid() {
                 return Err(Error::InvalidParams);
             }
-            Ok(Self {
-                admin: Self::env().caller(),
+            let mut me = Self {
                 token,
-                treasury,
-                params,
-                total_active: 0,
-                total_unbonding: 0,
-                rewards: RewardStream::default(),
                 stakers: Mapping::default(),
                 delegates: Mapping::default(),
                 checkpoints: Mapping::default(),
                 checkpoint_counts: Mapping::default(),
-            })
+                admin: Lazy::new(),
+                treasury: Lazy::new(),
+                params: Lazy::new(),
+                total_active: Lazy::new(),
+                total_unbonding: Lazy::new(),
+                rewards: Lazy::new(),
+            };
+            me.admin.set(&Self::env().caller());
+            me.treasury.set(&treasury);
+            me.params.set(&params);
+            me.total_active.set(&0);
+            me.total_unbonding.set(&0);
+            me.rewards.set(&RewardStream::default());
+            Ok(me)
         }
 
         // ---- Bonding ----
@@ -471,9 +509,9 @@ mod staking {
             let who = self.env().caller();
             nonzero(amount)?;
             let mut staker = self.settled(who)?;
-            let unlock_at = self.now().checked_add(self.params.unbonding_period).ok_or(Error::Overflow)?;
+            let unlock_at = self.now().checked_add(self.params().unbonding_period).ok_or(Error::Overflow)?;
             staker.ledger.unbond(amount, unlock_at)?;
-            self.total_unbonding = self.total_unbonding.checked_add(amount).ok_or(Error::Overflow)?;
+            self.total_unbonding.set(&self.total_unbonding().checked_add(amount).ok_or(Error::Overflow)?);
             self.change_active(who, &mut staker, Change::Down(amount))?;
             self.env().emit_event(Unbonded { account: who, amount, unlock_at });
             Ok(unlock_at)
@@ -488,7 +526,7 @@ mod staking {
             if amount == 0 {
                 return Err(Error::NothingToWithdraw);
             }
-            self.total_unbonding = self.total_unbonding.checked_sub(amount).ok_or(Error::Overflow)?;
+            self.total_unbonding.set(&self.total_unbonding().checked_sub(amount).ok_or(Error::Overflow)?);
             self.store(who, &staker);
             self.push(who, amount)?;
             self.env().emit_event(Withdrawn { account: who, amount });
@@ -503,7 +541,7 @@ mod staking {
             nonzero(amount)?;
             let mut staker = self.settled(who)?;
             staker.ledger.rebond(amount)?;
-            self.total_unbonding = self.total_unbonding.checked_sub(amount).ok_or(Error::Overflow)?;
+            self.total_unbonding.set(&self.total_unbonding().checked_sub(amount).ok_or(Error::Overflow)?);
             self.change_active(who, &mut staker, Change::Up(amount))?;
             self.env().emit_event(Rebonded { account: who, amount });
             Ok(())
@@ -518,19 +556,21 @@ mod staking {
         pub fn notify_reward(&mut self, amount: u128, duration_blocks: u32) -> Result<(), Error> {
             self.ensure_admin()?;
             nonzero(amount)?;
+            let mut stream = self.stream();
             let committed = self
-                .total_active
-                .checked_add(self.total_unbonding)
-                .and_then(|c| c.checked_add(self.rewards.pool))
+                .total_active()
+                .checked_add(self.total_unbonding())
+                .and_then(|c| c.checked_add(stream.pool))
                 .and_then(|c| c.checked_add(amount))
                 .ok_or(Error::Overflow)?;
             if self.held()? < committed {
                 return Err(Error::RewardNotFunded);
             }
             let now = self.now();
-            self.rewards.accrue(now, self.total_active);
-            self.rewards.fund(now, amount, duration_blocks)?;
-            let RewardStream { rate, period_finish, .. } = self.rewards;
+            stream.accrue(now, self.total_active());
+            stream.fund(now, amount, duration_blocks)?;
+            self.rewards.set(&stream);
+            let RewardStream { rate, period_finish, .. } = stream;
             self.env().emit_event(RewardAdded { amount, duration: duration_blocks, rate, period_finish });
             Ok(())
         }
@@ -569,9 +609,7 @@ mod staking {
         /// `to`. Delegating to oneself takes it back.
         #[ink(message)]
         pub fn delegate(&mut self, to: AccountId) -> Result<(), Error> {
-            if to == AccountId::from([0u8; 32]) {
-                return Err(Error::ZeroAccount);
-            }
+            lode_calls::ensure_nonzero(&to)?;
             let who = self.env().caller();
             let from = self.delegate_of(who);
             if from == to {
@@ -642,9 +680,9 @@ mod staking {
             if taken.total() == 0 {
                 return Err(Error::NothingToSlash);
             }
-            self.total_unbonding = self.total_unbonding.checked_sub(taken.from_unbonding).ok_or(Error::Overflow)?;
+            self.total_unbonding.set(&self.total_unbonding().checked_sub(taken.from_unbonding).ok_or(Error::Overflow)?);
             self.change_active(account, &mut staker, Change::Down(taken.from_active))?;
-            self.push(self.treasury, taken.total())?;
+            self.push(self.treasury(), taken.total())?;
             self.env().emit_event(Slashed { account, from_active: taken.from_active, from_unbonding: taken.from_unbonding, reason });
             Ok(taken.total())
         }
@@ -683,7 +721,7 @@ mod staking {
         #[ink(message)]
         pub fn earned(&self, account: AccountId) -> u128 {
             let staker = self.staker(account);
-            let per_token = self.rewards.at(self.now(), self.total_active).per_token;
+            let per_token = self.stream().at(self.now(), self.total_active()).per_token;
             rewards::earned_since(staker.ledger.active, staker.paid_per_token, per_token)
                 .and_then(|e| e.checked_add(staker.rewards))
                 .unwrap_or(staker.rewards)
@@ -692,25 +730,37 @@ mod staking {
         /// The reward stream brought up to the current block.
         #[ink(message)]
         pub fn reward_state(&self) -> RewardStream {
-            self.rewards.at(self.now(), self.total_active)
+            self.stream().at(self.now(), self.total_active())
         }
 
         /// Σ active stake.
         #[ink(message)]
         pub fn total_active(&self) -> u128 {
-            self.total_active
+            self.total_active.get().unwrap_or(0)
         }
 
         /// Σ unbonding stake.
         #[ink(message)]
         pub fn total_unbonding(&self) -> u128 {
-            self.total_unbonding
+            self.total_unbonding.get().unwrap_or(0)
         }
 
         /// The parameters in force.
         #[ink(message)]
         pub fn params(&self) -> StakingParams {
-            self.params
+            // Never absent (set at construction); the fallback makes nobody a keeper.
+            self.params.get().unwrap_or(StakingParams {
+                unbonding_period: u32::MAX,
+                min_keeper_bond: u128::MAX,
+                activation_delay: u32::MAX,
+            })
+        }
+
+        /// Blocks between `unbond` and the stake's unlock. The governor reads it
+        /// to keep slashing inescapable.
+        #[ink(message)]
+        pub fn unbonding_period(&self) -> u32 {
+            self.params().unbonding_period
         }
 
         /// The LODE token this contract stakes.
@@ -722,7 +772,7 @@ mod staking {
         /// Receiver of slashed stake.
         #[ink(message)]
         pub fn treasury(&self) -> AccountId {
-            self.treasury
+            self.treasury.get().unwrap_or(AccountId::from([0u8; 32]))
         }
 
         // ---- Governance ----
@@ -735,7 +785,7 @@ mod staking {
             if !params.is_valid() {
                 return Err(Error::InvalidParams);
             }
-            self.params = params;
+            self.params.set(&params);
             self.env().emit_event(ParamsChanged { params });
             Ok(())
         }
@@ -744,10 +794,8 @@ mod staking {
         #[ink(message)]
         pub fn set_treasury(&mut self, treasury: AccountId) -> Result<(), Error> {
             self.ensure_admin()?;
-            if treasury == AccountId::from([0u8; 32]) {
-                return Err(Error::ZeroAccount);
-            }
-            self.treasury = treasury;
+            lode_calls::ensure_nonzero(&treasury)?;
+            self.treasury.set(&treasury);
             self.env().emit_event(TreasuryChanged { treasury });
             Ok(())
         }
@@ -755,7 +803,7 @@ mod staking {
         /// The account holding the governor role.
         #[ink(message)]
         pub fn admin(&self) -> AccountId {
-            self.admin
+            self.admin.get().unwrap_or(AccountId::from([0u8; 32]))
         }
 
         /// Version of the code this contract runs (see [`CODE_VERSION`]).
@@ -767,11 +815,9 @@ mod staking {
         /// Hands the admin role to `new_admin`. Admin only.
         #[ink(message)]
         pub fn set_admin(&mut self, new_admin: AccountId) -> Result<(), Error> {
-            self.ensure_admin()?;
-            if new_admin == AccountId::from([0u8; 32]) {
-                return Err(Error::ZeroAccount);
-            }
-            let old = core::mem::replace(&mut self.admin, new_admin);
+            let old = self.admin();
+            lode_calls::check_hand_over(&old, &self.env().caller(), &new_admin)?;
+            self.admin.set(&new_admin);
             self.env().emit_event(AdminChanged { old, new: new_admin });
             Ok(())
         }
@@ -779,8 +825,7 @@ mod staking {
         /// Replaces this contract's code, keeping its storage. Admin only.
         #[ink(message)]
         pub fn upgrade(&mut self, code_hash: Hash) -> Result<(), Error> {
-            self.ensure_admin()?;
-            let old = lode_calls::replace_code(&code_hash).ok_or(Error::UnknownCodeHash)?;
+            let old = lode_calls::upgrade_as_admin(&self.admin(), &self.env().caller(), &code_hash)?;
             self.env().emit_event(Upgraded { old, new: code_hash });
             Ok(())
         }
@@ -792,14 +837,16 @@ mod staking {
         }
 
         fn ensure_admin(&self) -> Result<(), Error> {
-            if self.env().caller() != self.admin {
-                return Err(Error::NotAdmin);
-            }
-            Ok(())
+            Ok(lode_calls::ensure_admin(&self.admin(), &self.env().caller())?)
+        }
+
+        /// The reward stream as stored (not brought up to now).
+        fn stream(&self) -> RewardStream {
+            self.rewards.get().unwrap_or_default()
         }
 
         fn staker(&self, who: AccountId) -> Staker {
-            self.stakers.get(who).unwrap_or_default()
+            self.stakers.get(who).map(|StoredStaker::V1(s)| s).unwrap_or_default()
         }
 
         fn store(&mut self, who: AccountId, staker: &Staker) {
@@ -807,16 +854,18 @@ mod staking {
             if staker.is_vacant() {
                 self.stakers.remove(who);
             } else {
-                self.stakers.insert(who, staker);
+                self.stakers.insert(who, &StoredStaker::V1(staker.clone()));
             }
         }
 
         /// Brings the stream up to now and `who`'s rewards up to date: the start of
         /// every operation that changes stake or pays rewards.
         fn settled(&mut self, who: AccountId) -> Result<Staker, Error> {
-            self.rewards.accrue(self.now(), self.total_active);
+            let mut stream = self.stream();
+            stream.accrue(self.now(), self.total_active());
+            self.rewards.set(&stream);
             let mut staker = self.staker(who);
-            let per_token = self.rewards.per_token;
+            let per_token = stream.per_token;
             let new = rewards::earned_since(staker.ledger.active, staker.paid_per_token, per_token).ok_or(Error::Overflow)?;
             staker.rewards = staker.rewards.checked_add(new).ok_or(Error::Overflow)?;
             staker.paid_per_token = per_token;
@@ -827,7 +876,9 @@ mod staking {
         fn take_rewards(&mut self, who: AccountId) -> Result<(Staker, u128), Error> {
             let mut staker = self.settled(who)?;
             let amount = core::mem::take(&mut staker.rewards);
-            self.rewards.pay(amount).ok_or(Error::Overflow)?;
+            let mut stream = self.stream();
+            stream.pay(amount).ok_or(Error::Overflow)?;
+            self.rewards.set(&stream);
             Ok((staker, amount))
         }
 
@@ -835,27 +886,30 @@ mod staking {
         /// the totals, voting power, checkpoints and keeper clock, then stores it.
         fn change_active(&mut self, who: AccountId, staker: &mut Staker, change: Change) -> Result<(), Error> {
             let now = self.now();
-            let was_empty = self.total_active == 0;
+            let before = self.total_active();
             let delegate = self.delegate_of(who);
-            match change {
+            let total = match change {
                 Change::Up(amount) => {
-                    self.total_active = self.total_active.checked_add(amount).ok_or(Error::Overflow)?;
                     self.move_power(None, Some(delegate), amount)?;
+                    before.checked_add(amount).ok_or(Error::Overflow)?
                 }
                 Change::Down(amount) => {
-                    self.total_active = self.total_active.checked_sub(amount).ok_or(Error::Overflow)?;
                     self.move_power(Some(delegate), None, amount)?;
+                    before.checked_sub(amount).ok_or(Error::Overflow)?
                 }
-            }
-            self.checkpoint(Series::Total, self.total_active);
+            };
+            self.total_active.set(&total);
+            self.checkpoint(Series::Total, total);
             staker.keeper_since = match staker.keeper_since {
-                _ if staker.ledger.active < self.params.min_keeper_bond => None,
+                _ if staker.ledger.active < self.params().min_keeper_bond => None,
                 None => Some(now),
                 since => since,
             };
             self.store(who, staker);
-            if was_empty && self.total_active > 0 {
-                self.rewards.restream_carry(now);
+            if before == 0 && total > 0 {
+                let mut stream = self.stream();
+                stream.restream_carry(now);
+                self.rewards.set(&stream);
             }
             Ok(())
         }
@@ -916,9 +970,9 @@ mod staking {
         }
 
         fn keeper_check(&self, staker: &Staker) -> bool {
-            let ready =
-                staker.keeper_since.and_then(|since| since.checked_add(self.params.activation_delay)).is_some_and(|at| self.now() >= at);
-            !staker.jailed && staker.ledger.active >= self.params.min_keeper_bond && ready
+            let params = self.params();
+            let ready = staker.keeper_since.and_then(|since| since.checked_add(params.activation_delay)).is_some_and(|at| self.now() >= at);
+            !staker.jailed && staker.ledger.active >= params.min_keeper_bond && ready
         }
 
         fn set_jailed(&mut self, account: AccountId, jailed: bool) -> Result<(), Error> {

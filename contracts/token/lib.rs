@@ -20,8 +20,17 @@
 //! The `admin` holds the governor's role: it alone may `upgrade(code_hash)` (which
 //! calls `set_code_hash`) and hand the role over with `set_admin`. Until the
 //! governor contract exists, the admin is the deployer; deployment then hands the
-//! role to the governor. Storage uses `ManualKey` for every `Mapping`, and fields
-//! are only ever appended, so an upgrade keeps all state.
+//! role to the governor.
+//!
+//! ## Storage
+//! The root holds only `supply_cap`, fixed at deployment. Everything that
+//! changes lives in its own `Lazy` or `Mapping` cell under a `ManualKey`, so a
+//! later version adds state in new cells and never changes the root's
+//! encoding (`docs/contracts/upgrades.md`).
+//!
+//! ## Batch payments
+//! `transfer_batch` pays many accounts from the caller in one call: the
+//! splitter settles a whole batch with the token's code loaded once.
 //!
 //! ## Errors
 //! Every message returns a typed [`PSP22Error`] or [`Error`]; user input never
@@ -32,7 +41,7 @@ pub use self::token::{Error, Token};
 pub use lode_primitives::psp22::PSP22Error;
 
 /// Mining parameters. Only the admin (the governor's role) changes them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub struct MiningParams {
@@ -60,7 +69,7 @@ impl MiningParams {
 }
 
 /// Everything a miner needs, as returned by `mining_state()`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub struct MiningState {
@@ -83,7 +92,7 @@ pub struct MiningState {
 #[ink::contract]
 mod token {
     use ink::prelude::{string::String, vec::Vec};
-    use ink::storage::{traits::ManualKey, Mapping};
+    use ink::storage::{traits::ManualKey, Lazy, Mapping};
 
     use super::{MiningParams, MiningState, PSP22Error};
     use ink::env::hash::Keccak256;
@@ -91,7 +100,7 @@ mod token {
 
     /// Version of this contract's code, bumped on every behavioural change so that
     /// dapps and the governor can tell which code a contract runs after an upgrade.
-    pub const CODE_VERSION: u32 = 2;
+    pub const CODE_VERSION: u32 = 3;
 
     /// Errors of the token's own (non-PSP22) messages.
     #[derive(Debug, PartialEq, Eq, Clone, Copy)]
@@ -99,8 +108,11 @@ mod token {
     pub enum Error {
         /// The caller is not the admin (the governor's role).
         NotAdmin,
-        /// The zero account cannot hold the admin role.
-        ZeroAdmin,
+        /// The zero account cannot be named here (as admin).
+        ZeroAccount,
+        /// The beneficiary is the token itself (whose LODE nothing can ever
+        /// move) or the zero account: the reward would be lost.
+        InvalidBeneficiary,
         /// `set_code_hash` failed: no code with that hash has been uploaded.
         UnknownCodeHash,
         /// The genesis allocation exceeds the supply cap.
@@ -186,6 +198,19 @@ mod token {
         pub value: u128,
     }
 
+    /// Many transfers from one account in one `transfer_batch` call, listed in
+    /// one event (as ERC-1155's `TransferBatch`): a PSP22 `Transfer` per
+    /// payment would cost more than the payment itself, for its three topics.
+    /// Indexers that follow LODE balances read these as well as `Transfer`.
+    #[ink(event)]
+    pub struct TransferBatch {
+        /// The payer.
+        #[ink(topic)]
+        pub from: AccountId,
+        /// `(to, value)` of every payment made, in the order given.
+        pub transfers: Vec<(AccountId, u128)>,
+    }
+
     /// An allowance was set to a new absolute `amount`.
     #[ink(event)]
     pub struct Approval {
@@ -248,31 +273,33 @@ mod token {
         pub new: Hash,
     }
 
-    /// Token state. Fields are append-only across upgrades.
+    /// Token state: the root holds what never changes; each mutable part has
+    /// its own cell (see the crate docs, "Storage").
     #[ink(storage)]
     pub struct Token {
-        /// Holder of the governor role (see crate docs).
-        admin: AccountId,
-        /// Sum of all balances.
-        total_supply: u128,
+        /// Hard cap on `total_supply`, fixed at deployment.
+        supply_cap: u128,
         /// Balance per account; absent means zero.
         balances: Mapping<AccountId, u128, ManualKey<0x4c4f_0001>>,
         /// Allowance per (owner, spender); absent means zero.
         allowances: Mapping<(AccountId, AccountId), u128, ManualKey<0x4c4f_0002>>,
-        /// Hard cap on `total_supply`.
-        supply_cap: u128,
+        /// Holder of the governor role (see crate docs).
+        admin: Lazy<AccountId, ManualKey<0x4c4f_0003>>,
+        /// Sum of all balances.
+        total_supply: Lazy<u128, ManualKey<0x4c4f_0004>>,
         /// Mining parameters (admin-set).
-        params: MiningParams,
+        params: Lazy<MiningParams, ManualKey<0x4c4f_0005>>,
         /// Current puzzle and schedule position.
-        mining: MiningState,
+        mining: Lazy<MiningState, ManualKey<0x4c4f_0006>>,
     }
 
     /// Token name reported by `PSP22Metadata`.
     const NAME: &str = "Lode";
     /// Token symbol reported by `PSP22Metadata`.
     const SYMBOL: &str = "LODE";
-    /// Display decimals, as on most Substrate chains.
-    const DECIMALS: u8 = 12;
+    use lode_primitives::DECIMALS;
+
+    lode_calls::admin_errors!(Error);
 
     impl Token {
         /// Creates the token with `genesis_supply` minted to `treasury` (the DAO
@@ -295,24 +322,29 @@ mod token {
             let now = Self::env().block_timestamp();
             let genesis = pow::genesis_preimage(Self::env().account_id().as_ref());
             let mut token = Self {
-                admin: Self::env().caller(),
-                total_supply: 0,
+                supply_cap,
                 balances: Mapping::default(),
                 allowances: Mapping::default(),
-                supply_cap,
-                params,
-                mining: MiningState {
-                    challenge: Self::env().hash_bytes::<Keccak256>(&genesis),
-                    target: initial_target,
-                    reward: 0,
-                    epoch: 0,
-                    mint_count: 0,
-                    epoch_started_ms: now,
-                    last_retarget_ms: now,
-                },
+                admin: Lazy::new(),
+                total_supply: Lazy::new(),
+                params: Lazy::new(),
+                mining: Lazy::new(),
+            };
+            token.admin.set(&Self::env().caller());
+            token.total_supply.set(&0);
+            token.params.set(&params);
+            let mut mining = MiningState {
+                challenge: Self::env().hash_bytes::<Keccak256>(&genesis),
+                target: initial_target,
+                reward: 0,
+                epoch: 0,
+                mint_count: 0,
+                epoch_started_ms: now,
+                last_retarget_ms: now,
             };
             token.mint_to(treasury, genesis_supply).map_err(|_| Error::GenesisExceedsCap)?;
-            token.refresh_reward();
+            token.refresh_reward(&params, &mut mining);
+            token.mining.set(&mining);
             Ok(token)
         }
 
@@ -325,38 +357,78 @@ mod token {
         /// someone else's nonce gains nothing.
         #[ink(message)]
         pub fn mine(&mut self, challenge: [u8; 32], nonce: [u8; 32], beneficiary: AccountId) -> Result<u128, Error> {
-            let state = self.mining;
+            let state = self.mining_state();
             if challenge != state.challenge {
                 return Err(Error::StaleChallenge);
             }
+            if beneficiary == self.env().account_id() || lode_calls::is_zero(&beneficiary) {
+                return Err(Error::InvalidBeneficiary);
+            }
             if state.reward == 0 {
-                return Err(if self.total_supply >= self.supply_cap { Error::SupplyCapReached } else { Error::MiningEnded });
+                return Err(if self.total_supply_inner() >= self.supply_cap { Error::SupplyCapReached } else { Error::MiningEnded });
             }
             let digest = self.env().hash_bytes::<Keccak256>(&pow::preimage(&challenge, beneficiary.as_ref(), &nonce));
             if !pow::meets_target(&digest, &state.target) {
                 return Err(Error::InvalidSolution);
             }
             self.mint_to(beneficiary, state.reward).map_err(|_| Error::SupplyCapReached)?;
-            self.mining.challenge = self.env().hash_bytes::<Keccak256>(&pow::rotation_preimage(&challenge, &digest));
-            self.mining.mint_count = state.mint_count.checked_add(1).ok_or(Error::Overflow)?;
+            let params = self.mining_params();
+            let mut next = state;
+            next.challenge = self.env().hash_bytes::<Keccak256>(&pow::rotation_preimage(&challenge, &digest));
+            next.mint_count = state.mint_count.checked_add(1).ok_or(Error::Overflow)?;
             self.env().emit_event(Mined { beneficiary, reward: state.reward, digest, epoch: state.epoch });
-            if self.mining.mint_count.checked_rem(u64::from(self.params.epoch_length)) == Some(0) {
-                self.retarget()?;
+            if next.mint_count.checked_rem(u64::from(params.epoch_length)) == Some(0) {
+                self.retarget(&params, &mut next)?;
             }
-            self.refresh_reward();
+            self.refresh_reward(&params, &mut next);
+            self.mining.set(&next);
             Ok(state.reward)
+        }
+
+        /// Pays each `(to, amount)` from the caller in one call, so a payer
+        /// with many payees (the splitter settling a batch) loads the token's
+        /// code once. Returns the indices of the payments refused (to the token
+        /// itself, or a balance overflow); the rest are paid and listed in one
+        /// `TransferBatch` event. A payment to the caller itself or of zero is
+        /// a no-op. If the caller's balance cannot cover every payment, nothing
+        /// is paid.
+        #[ink(message)]
+        pub fn transfer_batch(&mut self, payments: Vec<(AccountId, u128)>) -> Result<Vec<u32>, PSP22Error> {
+            let from = self.env().caller();
+            let me = self.env().account_id();
+            let mut balance = self.balance_of_inner(from);
+            let mut refused = Vec::new();
+            let mut paid = Vec::with_capacity(payments.len());
+            for (i, (to, value)) in payments.into_iter().enumerate() {
+                if to == from || value == 0 {
+                    continue;
+                }
+                let credited = if to == me { None } else { self.balance_of_inner(to).checked_add(value) };
+                let Some(new_to) = credited else {
+                    refused.push(u32::try_from(i).map_err(|_| PSP22Error::Custom(String::from("batch too long")))?);
+                    continue;
+                };
+                balance = balance.checked_sub(value).ok_or(PSP22Error::InsufficientBalance)?;
+                self.set_balance(to, new_to);
+                paid.push((to, value));
+            }
+            self.set_balance(from, balance);
+            if !paid.is_empty() {
+                self.env().emit_event(TransferBatch { from, transfers: paid });
+            }
+            Ok(refused)
         }
 
         /// The puzzle and schedule position: what a miner needs.
         #[ink(message)]
         pub fn mining_state(&self) -> MiningState {
-            self.mining
+            self.mining.get().unwrap_or_default()
         }
 
         /// The mining parameters in force.
         #[ink(message)]
         pub fn mining_params(&self) -> MiningParams {
-            self.params
+            self.params.get().unwrap_or_default()
         }
 
         /// Replaces the mining parameters. Admin only. The current target is pulled
@@ -368,13 +440,15 @@ mod token {
             if params.expected_epoch_ms().is_none() {
                 return Err(Error::InvalidParams);
             }
-            self.params = params;
-            if self.mining.target > params.max_target {
-                let old = self.mining.target;
-                self.mining.target = params.max_target;
+            self.params.set(&params);
+            let mut mining = self.mining_state();
+            if mining.target > params.max_target {
+                let old = mining.target;
+                mining.target = params.max_target;
                 self.env().emit_event(Retargeted { old, new: params.max_target });
             }
-            self.refresh_reward();
+            self.refresh_reward(&params, &mut mining);
+            self.mining.set(&mining);
             self.env().emit_event(MiningParamsChanged { params });
             Ok(())
         }
@@ -382,7 +456,7 @@ mod token {
         /// The account holding the governor role.
         #[ink(message)]
         pub fn admin(&self) -> AccountId {
-            self.admin
+            self.admin.get().unwrap_or(AccountId::from([0u8; 32]))
         }
 
         /// The maximum supply that can ever exist.
@@ -400,11 +474,9 @@ mod token {
         /// Hands the admin role to `new_admin`. Admin only.
         #[ink(message)]
         pub fn set_admin(&mut self, new_admin: AccountId) -> Result<(), Error> {
-            self.ensure_admin()?;
-            if new_admin == AccountId::from([0u8; 32]) {
-                return Err(Error::ZeroAdmin);
-            }
-            let old = core::mem::replace(&mut self.admin, new_admin);
+            let old = self.admin();
+            lode_calls::check_hand_over(&old, &self.env().caller(), &new_admin)?;
+            self.admin.set(&new_admin);
             self.env().emit_event(AdminChanged { old, new: new_admin });
             Ok(())
         }
@@ -412,39 +484,39 @@ mod token {
         /// Replaces this contract's code, keeping its storage. Admin only.
         #[ink(message)]
         pub fn upgrade(&mut self, code_hash: Hash) -> Result<(), Error> {
-            self.ensure_admin()?;
-            let old = lode_calls::replace_code(&code_hash).ok_or(Error::UnknownCodeHash)?;
+            let old = lode_calls::upgrade_as_admin(&self.admin(), &self.env().caller(), &code_hash)?;
             self.env().emit_event(Upgraded { old, new: code_hash });
             Ok(())
         }
 
         /// Ends the epoch: rescales the target by how long the epoch took.
-        fn retarget(&mut self) -> Result<(), Error> {
+        fn retarget(&self, params: &MiningParams, mining: &mut MiningState) -> Result<(), Error> {
             let now = self.env().block_timestamp();
-            let expected = self.params.expected_epoch_ms().ok_or(Error::InvalidParams)?;
-            let actual = now.saturating_sub(self.mining.epoch_started_ms);
-            let old = self.mining.target;
-            let new = pow::retarget(&old, actual, expected, &self.params.max_target);
-            self.mining.target = new;
-            self.mining.epoch = self.mining.epoch.checked_add(1).ok_or(Error::Overflow)?;
-            self.mining.epoch_started_ms = now;
-            self.mining.last_retarget_ms = now;
+            let expected = params.expected_epoch_ms().ok_or(Error::InvalidParams)?;
+            let actual = now.saturating_sub(mining.epoch_started_ms);
+            let old = mining.target;
+            let new = pow::retarget(&old, actual, expected, &params.max_target);
+            mining.target = new;
+            mining.epoch = mining.epoch.checked_add(1).ok_or(Error::Overflow)?;
+            mining.epoch_started_ms = now;
+            mining.last_retarget_ms = now;
             self.env().emit_event(Retargeted { old, new });
             Ok(())
         }
 
         /// The next reward: the halving schedule, capped by what the supply cap leaves.
-        fn refresh_reward(&mut self) {
-            let scheduled = pow::reward_at(self.params.initial_reward, self.params.halving_interval, self.mining.mint_count);
-            let room = self.supply_cap.saturating_sub(self.total_supply);
-            self.mining.reward = scheduled.min(room);
+        fn refresh_reward(&self, params: &MiningParams, mining: &mut MiningState) {
+            let scheduled = pow::reward_at(params.initial_reward, params.halving_interval, mining.mint_count);
+            let room = self.supply_cap.saturating_sub(self.total_supply_inner());
+            mining.reward = scheduled.min(room);
         }
 
         fn ensure_admin(&self) -> Result<(), Error> {
-            if self.env().caller() != self.admin {
-                return Err(Error::NotAdmin);
-            }
-            Ok(())
+            Ok(lode_calls::ensure_admin(&self.admin(), &self.env().caller())?)
+        }
+
+        fn total_supply_inner(&self) -> u128 {
+            self.total_supply.get().unwrap_or_default()
         }
 
         /// The one place that debits and credits balances.
@@ -471,12 +543,12 @@ mod token {
         /// The one place that creates tokens; enforces the supply cap.
         fn mint_to(&mut self, to: AccountId, value: u128) -> Result<(), PSP22Error> {
             let supply = self
-                .total_supply
+                .total_supply_inner()
                 .checked_add(value)
                 .filter(|s| *s <= self.supply_cap)
                 .ok_or(PSP22Error::Custom(String::from("supply cap reached")))?;
             let balance = self.balance_of_inner(to).checked_add(value).ok_or(PSP22Error::Custom(String::from("balance overflow")))?;
-            self.total_supply = supply;
+            self.total_supply.set(&supply);
             self.set_balance(to, balance);
             self.env().emit_event(Transfer { from: None, to: Some(to), value });
             Ok(())
@@ -530,7 +602,7 @@ mod token {
     impl PSP22 for Token {
         #[ink(message)]
         fn total_supply(&self) -> u128 {
-            self.total_supply
+            self.total_supply_inner()
         }
 
         #[ink(message)]
@@ -743,7 +815,7 @@ mod token {
             assert_eq!(t.set_admin(a.bob), Err(Error::NotAdmin));
             assert_eq!(t.upgrade(Hash::from([7u8; 32])), Err(Error::NotAdmin));
             set_caller(a.alice);
-            assert_eq!(t.set_admin(AccountId::from([0u8; 32])), Err(Error::ZeroAdmin));
+            assert_eq!(t.set_admin(AccountId::from([0u8; 32])), Err(Error::ZeroAccount));
             assert_eq!(t.set_admin(a.bob), Ok(()));
             assert_eq!(t.admin(), a.bob);
         }
@@ -878,6 +950,27 @@ mod token {
             assert_eq!(t.mining_params(), params(), "rejected params change nothing");
             assert_eq!(t.set_mining_params(lower), Ok(()));
             assert_eq!(t.mining_state().target, ones(200));
+        }
+
+        #[ink::test]
+        fn a_batch_pays_everyone_it_can_and_names_the_refused() {
+            let mut t = token_with_treasury(100);
+            let a = accounts();
+            let me = ink::env::account_id::<ink::env::DefaultEnvironment>();
+            set_caller(a.bob);
+            let payments = vec![(a.charlie, 10), (me, 5), (a.django, 20), (a.bob, 7), (a.charlie, 1), (a.eve, 0)];
+            assert_eq!(t.transfer_batch(payments), Ok(vec![1]), "the token itself is refused");
+            assert_eq!((t.balance_of(a.bob), t.balance_of(a.charlie), t.balance_of(a.django)), (69, 11, 20));
+            assert_eq!(t.balance_of(me), 0);
+            assert_eq!(t.total_supply(), 100);
+        }
+
+        #[ink::test]
+        fn a_batch_the_payer_cannot_cover_pays_nobody() {
+            let mut t = token_with_treasury(100);
+            let a = accounts();
+            set_caller(a.bob);
+            assert_eq!(t.transfer_batch(vec![(a.charlie, 60), (a.django, 41)]), Err(PSP22Error::InsufficientBalance));
         }
 
         #[ink::test]

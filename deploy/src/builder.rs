@@ -1,4 +1,5 @@
-//! Builds contract crates into artifacts with the `contract-build` library.
+//! Builds contract crates into artifacts with the `contract-build` library,
+//! each from the locked [`Stage`], all into one shared target directory.
 //!
 //! Release mode always: debug contract builds on some toolchains emit bulk-memory
 //! opcodes that `pallet-contracts` rejects (see `docs/decisions/001-rust-1.86.md`).
@@ -10,6 +11,7 @@ use std::time::{Duration, Instant};
 use contract_build::{BuildArtifacts, BuildMode, ExecuteArgs, ManifestPath, Verbosity};
 use fs4::fs_std::FileExt;
 
+use crate::staging::Stage;
 use crate::{fingerprint, toolchain, Artifact, ContractCrate, DeployError, Workspace};
 
 /// How to build.
@@ -37,8 +39,8 @@ pub enum BuildEvent {
         index: usize,
         /// How many contracts are being built.
         total: usize,
-        /// True when no build of this contract exists yet (core/alloc and ink! get
-        /// compiled for WASM: minutes, not seconds).
+        /// True when no contract was built in this target directory yet (core,
+        /// alloc and ink! get compiled for WASM: minutes, not seconds).
         first: bool,
     },
     /// A build finished.
@@ -57,6 +59,9 @@ pub enum BuildEvent {
 pub struct Builder {
     workspace: Workspace,
     target_dir: PathBuf,
+    /// `CARGO_TARGET_DIR` is set: cargo builds the stage there, not in the
+    /// stage's own `target`.
+    target_from_env: bool,
     toolchain: String,
 }
 
@@ -65,7 +70,8 @@ impl Builder {
     /// exactly where cargo itself (and so `contract-build`) puts output.
     pub fn new(workspace: Workspace) -> Result<Self, DeployError> {
         let toolchain = toolchain::pinned_channel(&workspace.root)?;
-        let target_dir = match std::env::var_os("CARGO_TARGET_DIR") {
+        let from_env = std::env::var_os("CARGO_TARGET_DIR");
+        let target_dir = match &from_env {
             Some(dir) => {
                 let dir = PathBuf::from(dir);
                 if dir.is_absolute() {
@@ -76,7 +82,7 @@ impl Builder {
             }
             None => workspace.root.join("target"),
         };
-        Ok(Self { workspace, target_dir, toolchain })
+        Ok(Self { workspace, target_dir, target_from_env: from_env.is_some(), toolchain })
     }
 
     /// The workspace this builder serves.
@@ -139,9 +145,12 @@ impl Builder {
             }
         }
 
-        on_event(BuildEvent::Building { name: contract.name.clone(), index, total, first: !self.out_dir(contract).exists() });
+        let first = !self.out_dir().join("wasm32-unknown-unknown").exists();
+        on_event(BuildEvent::Building { name: contract.name.clone(), index, total, first });
         let started = Instant::now();
-        let manifest = ManifestPath::new(contract.dir.join("Cargo.toml")).map_err(|reason| self.build_err(contract, reason))?;
+        let stage = self.stage();
+        stage.prepare(&self.workspace.root, contract)?;
+        let manifest = ManifestPath::new(stage.manifest()).map_err(|reason| self.build_err(contract, reason))?;
         let args = ExecuteArgs {
             manifest_path: manifest,
             verbosity: if opts.quiet { Verbosity::Quiet } else { Verbosity::Default },
@@ -151,13 +160,13 @@ impl Builder {
         };
         let result = contract_build::execute(args).map_err(|reason| self.build_err(contract, reason))?;
         let built_dir = result.target_directory;
-        if built_dir != self.out_dir(contract) {
+        if built_dir.canonicalize().ok() != self.out_dir().canonicalize().ok() {
             return Err(self.build_err(
                 contract,
                 anyhow::anyhow!(
                     "contract-build wrote to {} but lode-deploy expected {}; is `build.target-dir` set in a cargo config? Use CARGO_TARGET_DIR instead",
                     built_dir.display(),
-                    self.out_dir(contract).display()
+                    self.out_dir().display()
                 ),
             ));
         }
@@ -169,16 +178,24 @@ impl Builder {
     }
 
     fn load(&self, contract: &ContractCrate) -> Result<Artifact, DeployError> {
-        Artifact::load(&contract.name, &self.out_dir(contract), &contract.package.replace('-', "_"))
+        Artifact::load(&contract.name, &self.out_dir(), &artifact_stem(contract))
     }
 
-    /// `contract-build` puts each workspace member's output in `<target>/ink/<crate>`.
-    fn out_dir(&self, contract: &ContractCrate) -> PathBuf {
-        self.target_dir.join("ink").join(contract.package.replace('-', "_"))
+    /// The stage every contract is built from, in turn.
+    fn stage(&self) -> Stage {
+        Stage::new(self.target_dir.join("contract-stage"))
+    }
+
+    /// Where `contract-build` puts every contract's output: `ink` in cargo's
+    /// target directory for the stage, which is `CARGO_TARGET_DIR` when set,
+    /// else the stage's own `target`.
+    fn out_dir(&self) -> PathBuf {
+        let cargo_target = if self.target_from_env { self.target_dir.clone() } else { self.stage().dir.join("target") };
+        cargo_target.join("ink")
     }
 
     fn fingerprint_path(&self, contract: &ContractCrate) -> PathBuf {
-        self.out_dir(contract).join(".lode-fingerprint")
+        self.out_dir().join(format!("{}.lode-fingerprint", artifact_stem(contract)))
     }
 
     fn recorded_fingerprint(&self, contract: &ContractCrate) -> Option<String> {
@@ -188,9 +205,9 @@ impl Builder {
     /// One build at a time per target directory: parallel test binaries all ask for
     /// the same artifacts, and two `wasm-opt` runs on one file would corrupt it.
     fn lock(&self) -> Result<File, DeployError> {
-        let dir = self.target_dir.join("ink");
-        std::fs::create_dir_all(&dir).map_err(DeployError::io(&dir))?;
-        let path = dir.join(".lode-build.lock");
+        let dir = &self.target_dir;
+        std::fs::create_dir_all(dir).map_err(DeployError::io(dir))?;
+        let path = dir.join(".lode-contracts.lock");
         let file = File::create(&path).map_err(DeployError::io(&path))?;
         file.lock_exclusive().map_err(DeployError::io(&path))?;
         Ok(file)
@@ -216,12 +233,18 @@ impl Builder {
     }
 }
 
+/// The artifacts' file stem: the package name with `_` for `-`, as
+/// `contract-build` names them.
+fn artifact_stem(contract: &ContractCrate) -> String {
+    contract.package.replace('-', "_")
+}
+
 /// Human-readable progress for a terminal: one line per event.
 pub fn describe(event: &BuildEvent) -> String {
     match event {
         BuildEvent::Reused { name } => format!("contract {name}: unchanged, reusing last build"),
         BuildEvent::Building { name, index, total, first: true } => {
-            format!("contract {name} [{index}/{total}]: first build, compiling core, alloc and ink! for WASM (a few minutes)...")
+            format!("contract {name} [{index}/{total}]: first build in this target directory, compiling core, alloc and ink! for WASM (a few minutes)...")
         }
         BuildEvent::Building { name, index, total, first: false } => {
             format!("contract {name} [{index}/{total}]: sources changed, rebuilding...")

@@ -50,6 +50,10 @@ pub enum DeployError {
         /// What is missing or malformed.
         reason: String,
     },
+    /// The deployment configuration breaks a rule the contracts would refuse
+    /// it for; the message names the fields and what to change.
+    #[error("invalid deployment configuration: {0}")]
+    Config(String),
     /// The chain refused a deployment step.
     #[error("deploying `{contract}`: {reason}")]
     Chain {

@@ -7,6 +7,8 @@
 //! * [`fingerprint`] decides whether a contract's sources changed since its last build.
 //! * [`builder`] turns each crate into `.wasm`, `.json` metadata and a `.contract`
 //!   bundle through the `contract-build` library (no `cargo contract` install needed).
+//! * [`staging`] gives each build a locked one-crate workspace, so builds use
+//!   exactly the versions in `Cargo.lock` and share one target directory.
 //! * [`artifact`] loads built artifacts and reads selectors and event topics from
 //!   their metadata.
 //! * [`suite`] is the deployment plan: which contracts, with which constructor
@@ -18,6 +20,7 @@ pub mod artifact;
 pub mod builder;
 pub mod error;
 pub mod fingerprint;
+pub mod staging;
 pub mod suite;
 pub mod toolchain;
 pub mod workspace;
@@ -25,5 +28,7 @@ pub mod workspace;
 pub use artifact::{Artifact, ContractMetadata, EventSpec, Selector};
 pub use builder::{BuildEvent, BuildOptions, Builder};
 pub use error::DeployError;
-pub use suite::{AccountId, Deployed, Deployer, GovernorConfig, SplitterConfig, Suite, SuiteConfig, DEPLOY_ORDER, DEV_CHAIN_ID};
+pub use suite::{
+    deploy_salt, AccountId, Deployed, Deployer, GovernorConfig, SplitterConfig, Suite, SuiteConfig, DEPLOY_ORDER, DEV_CHAIN_ID,
+};
 pub use workspace::{ContractCrate, Workspace};

@@ -20,6 +20,8 @@ use crate::{Artifact, DeployError};
 /// What the suite needs from a chain. Errors are the chain's own explanation.
 #[async_trait::async_trait]
 pub trait Deployer: Send + Sync {
+    /// The chain's genesis hash (block 0), which goes into every deployment salt.
+    async fn genesis_hash(&self) -> Result<[u8; 32], String>;
     /// Uploads `wasm` (idempotent) and returns its code hash.
     async fn upload(&self, contract: &str, wasm: &[u8]) -> Result<[u8; 32], String>;
     /// Instantiates `code_hash` with SCALE-encoded constructor `input`.
@@ -53,8 +55,26 @@ pub struct SuiteConfig {
     /// Always so for a real deployment; tests of one contract's admin messages
     /// turn it off to call them directly as the deployer.
     pub hand_over_to_governor: bool,
-    /// Salt for instantiation, so the same code can be deployed twice on one chain.
+    /// Salt for instantiation, so the same code can be deployed twice on one
+    /// chain. The chain's genesis hash is appended ([`deploy_salt`]).
     pub salt: Vec<u8>,
+}
+
+impl SuiteConfig {
+    /// Checks what the contracts would refuse, before anything is deployed,
+    /// with a message that says which fields to change.
+    pub fn validate(&self) -> Result<(), DeployError> {
+        let params = &self.governor.params;
+        let latency = params.latency().unwrap_or(u32::MAX);
+        if self.staking.unbonding_period <= latency {
+            return Err(DeployError::Config(format!(
+                "staking.unbonding_period ({}) must exceed the governor's latency, voting_delay + voting_period + timelock_delay = {} + {} + {} = {latency} blocks: \
+                 otherwise a keeper could unbond and withdraw before a slash executes; raise the unbonding period or shorten governance",
+                self.staking.unbonding_period, params.voting_delay, params.voting_period, params.timelock_delay
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// The splitter's constructor arguments (besides the token and staking, which
@@ -106,7 +126,7 @@ impl SuiteConfig {
     /// Alerts: 10 per keeper per 100 blocks; Critical alerts from 2 keepers
     /// within 100 blocks pause a guarded contract (the splitter).
     pub fn dev(treasury: AccountId, owners: Vec<AccountId>, payees: Vec<AccountId>) -> Self {
-        const LODE: u128 = 1_000_000_000_000; // 12 decimals
+        use lode_primitives::LODE;
         let first_owner = owners.first().copied();
         Self {
             treasury,
@@ -214,6 +234,10 @@ impl Suite {
 
     /// Uploads, instantiates and wires every contract, in [`DEPLOY_ORDER`].
     pub async fn deploy(&self, chain: &dyn Deployer, config: &SuiteConfig) -> Result<Deployed, DeployError> {
+        config.validate()?;
+        let genesis = chain.genesis_hash().await.map_err(|reason| DeployError::Chain { contract: "(genesis)".into(), reason })?;
+        let salt = deploy_salt(&config.salt, &genesis);
+        let config = &SuiteConfig { salt, ..config.clone() };
         let mut deployed = Deployed::default();
         let token_args = (config.treasury.0, config.genesis_supply, config.supply_cap, config.mining, config.initial_target);
         let input = self.constructor_input("token", "new", token_args)?;
@@ -297,6 +321,15 @@ impl Suite {
     fn artifact_or_err(&self, name: &str) -> Result<&Artifact, DeployError> {
         self.artifacts.get(name).ok_or_else(|| DeployError::Metadata { contract: name.into(), reason: "not part of this suite".into() })
     }
+}
+
+/// The salt a deployment instantiates with: the configured salt, then the
+/// chain's genesis hash. Contract addresses hash the deployer, code, input
+/// and salt; without the genesis hash, one deployer with one salt would get
+/// the same addresses on two chains, and with the same configured chain id
+/// the same EIP-712 domains, so a signature for one would replay on the other.
+pub fn deploy_salt(salt: &[u8], genesis_hash: &[u8; 32]) -> Vec<u8> {
+    [salt, genesis_hash.as_slice()].concat()
 }
 
 fn with_selector(selector: [u8; 4], args: impl Encode) -> Vec<u8> {

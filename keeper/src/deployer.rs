@@ -21,6 +21,10 @@ impl<'a> ChainDeployer<'a> {
 
 #[async_trait::async_trait]
 impl Deployer for ChainDeployer<'_> {
+    async fn genesis_hash(&self) -> Result<[u8; 32], String> {
+        self.chain.genesis_hash().await.map_err(|e| e.to_string())
+    }
+
     async fn upload(&self, _contract: &str, wasm: &[u8]) -> Result<[u8; 32], String> {
         self.chain.upload_code(self.signer, wasm.to_vec()).await.map(|u| u.code_hash).map_err(|e| e.to_string())
     }

@@ -3,20 +3,37 @@
 
 use std::sync::OnceLock;
 
+pub mod eip712;
+
 use alloy_primitives::B256;
 use alloy_signer_local::PrivateKeySigner;
 use blake2::digest::consts::U32;
 use blake2::{Blake2b, Digest};
 
 use lode_deploy::{builder, Artifact, BuildOptions, Builder, Deployed, Suite, SuiteConfig, Workspace};
+use lode_governor::GovernorParams;
 use lode_keeper::chain::embedded::{EmbeddedChain, EmbeddedConfig};
 use lode_keeper::chain::{AccountId, Chain, ChainError};
 use lode_keeper::events::EventRegistry;
 use lode_keeper::keys::Signer;
+use lode_primitives::LODE;
 use scale::Encode;
 
 /// Native currency each test account starts with.
 pub const ENDOWMENT: u128 = 1_000_000_000_000_000_000;
+
+/// Governance fast enough for tests that do not exercise it: voting opens at
+/// once and lasts one block, with no timelock, so its latency is one block and
+/// staking may unbond in as few as two (the slashing rule; see
+/// `SuiteConfig::validate`). Tests of governance set their own.
+pub const FAST_GOVERNANCE: GovernorParams = GovernorParams {
+    voting_delay: 0,
+    voting_period: 1,
+    proposal_threshold: LODE,
+    quorum_bps: 400,
+    timelock_delay: 0,
+    grace_period: 14_400,
+};
 
 /// The contracts, built (or reused) once per test process.
 pub fn artifacts() -> &'static [Artifact] {
@@ -89,6 +106,7 @@ impl Harness {
         // Alice stays admin so tests can call admin messages directly; the
         // governance tests turn the hand-over back on.
         config.hand_over_to_governor = false;
+        config.governor.params = FAST_GOVERNANCE;
         adjust(&mut config);
         let (deployed, registry) = lode_keeper::deployer::deploy_suite(&chain, &alice, &suite, &config).await.expect("suite deploys");
         // Seal the deployment into its own block, so tests start on an empty one.
@@ -117,6 +135,11 @@ impl Harness {
     pub async fn send<T: scale::Decode>(&self, signer: &Signer, contract: &str, label: &str, args: impl Encode) -> T {
         let out = self.chain.call(signer, self.address(contract), 0, self.input(contract, label, args)).await.expect("call dispatches");
         out.decode().expect("return value decodes")
+    }
+
+    /// A signature deadline one minute after the head's timestamp.
+    pub async fn deadline(&self) -> u64 {
+        self.chain.head().await.expect("head").timestamp_ms + 60_000
     }
 
     /// The number of the open block: the one calls execute in now.

@@ -9,14 +9,15 @@ use lode_splitter::Asset;
 use lode_staking::StakingParams;
 use lode_tests::Harness;
 
-const LODE: u128 = 1_000_000_000_000;
+use lode_primitives::LODE;
 const WINDOW: u32 = 10;
 
 /// The wired suite; bob, carol and dave are bonded keepers (and voters).
 async fn harness() -> Harness {
     let h = Harness::with(|c| {
         c.hand_over_to_governor = true;
-        c.staking = StakingParams { unbonding_period: 5, min_keeper_bond: 100 * LODE, activation_delay: 1 };
+        // Unbonding must outlast the governor's latency, 1 + 3 + 1 blocks.
+        c.staking = StakingParams { unbonding_period: 6, min_keeper_bond: 100 * LODE, activation_delay: 1 };
         c.alerts = AlertsParams { max_per_window: 3, window_blocks: WINDOW, pause_quorum: 2 };
         c.governor.params = GovernorParams {
             voting_delay: 1,

@@ -144,5 +144,5 @@ async fn only_the_admin_can_upgrade() {
     let out = h.chain.call(&h.alice, h.address("token"), 0, input).await.unwrap();
     assert!(!out.reverted, "alice deployed the token and holds the admin role");
     let version: u32 = h.read("token", "code_version", ()).await.unwrap();
-    assert_eq!(version, 2, "the token code version");
+    assert_eq!(version, 3, "the token code version");
 }

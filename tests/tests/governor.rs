@@ -2,21 +2,17 @@
 //! handed over to it: every proposal state, snapshot weights, EIP-712 ballots
 //! signed with alloy, and execution of real calls on the other contracts.
 
-use alloy_primitives::{B256, U256};
-use alloy_signer::SignerSync;
-use alloy_sol_types::{eip712_domain, sol, Eip712Domain, SolStruct};
+use alloy_primitives::U256;
+use alloy_sol_types::SolStruct;
 use lode_deploy::DEV_CHAIN_ID;
 use lode_governor::{Action, BallotError, Error, GovernorParams, ProposalState, Receipt, SignedBallot, Support, VoteError};
 use lode_keeper::chain::{AccountId, Chain};
 use lode_keeper::keys::Signer;
 use lode_staking::StakingParams;
-use lode_tests::{alloy_key, Harness};
+use lode_tests::eip712::{ballot, governor_domain, Ballot};
+use lode_tests::Harness;
 
-sol! {
-    struct Ballot { uint256 proposalId; uint8 support; uint256 nonce; uint256 deadline; }
-}
-
-const LODE: u128 = 1_000_000_000_000;
+use lode_primitives::LODE;
 const PARAMS: GovernorParams = GovernorParams {
     voting_delay: 1,
     voting_period: 5,
@@ -32,7 +28,8 @@ const PARAMS: GovernorParams = GovernorParams {
 async fn harness() -> Harness {
     let h = Harness::with(|c| {
         c.hand_over_to_governor = true;
-        c.staking = StakingParams { unbonding_period: 5, min_keeper_bond: 100 * LODE, activation_delay: 1 };
+        // Unbonding must outlast the governor's latency, 1 + 5 + 2 blocks.
+        c.staking = StakingParams { unbonding_period: 10, min_keeper_bond: 100 * LODE, activation_delay: 1 };
         c.governor.params = PARAMS;
     })
     .await;
@@ -156,7 +153,7 @@ async fn cancelled_defeated_expired_and_vetoed_proposals_never_execute() {
         assert!(gov(&h, &h.dave, "execute", id).await.is_err(), "proposal {id} must not execute");
     }
     let params: StakingParams = h.read("staking", "params", ()).await.unwrap();
-    assert_eq!(params.unbonding_period, 5, "nothing ran");
+    assert_eq!(params.unbonding_period, 10, "nothing ran");
 }
 
 #[tokio::test]
@@ -173,28 +170,14 @@ async fn stake_added_after_the_snapshot_does_not_count() {
     assert_eq!(p.quorum, 100 * LODE, "quorum from the total at the snapshot");
 }
 
-fn domain(chain_id: u64, contract: AccountId) -> Eip712Domain {
-    eip712_domain! { name: "Lode Governor", version: "1", chain_id: chain_id, salt: B256::from(contract.0) }
-}
-
-fn ballot(name: &str, domain: &Eip712Domain, id: u64, support: Support, nonce: u64, deadline: u64) -> SignedBallot {
-    let message = Ballot { proposalId: U256::from(id), support: support as u8, nonce: U256::from(nonce), deadline: U256::from(deadline) };
-    let signature = alloy_key(name).sign_hash_sync(&message.eip712_signing_hash(domain)).unwrap();
-    SignedBallot { proposal_id: id, support, nonce, deadline, signature: signature.as_bytes() }
-}
-
-async fn deadline(h: &Harness) -> u64 {
-    h.chain.head().await.unwrap().timestamp_ms + 60_000
-}
-
 #[tokio::test]
 async fn signed_ballots_count_once_and_every_replay_is_refused() {
     let h = harness().await;
     let governor = h.address("governor");
-    let d = domain(DEV_CHAIN_ID, governor);
+    let d = governor_domain(DEV_CHAIN_ID, governor);
     let id = propose(&h, &h.bob, vec![set_unbonding(&h, 9)]).await;
     h.chain.seal_blocks(1).await.unwrap();
-    let deadline = deadline(&h).await;
+    let deadline = h.deadline().await;
 
     let ours: [u8; 32] = h.read("governor", "ballot_digest", (id, Support::Abstain, 3u64, deadline)).await.unwrap();
     let alloys = Ballot { proposalId: U256::from(id), support: 2, nonce: U256::from(3), deadline: U256::from(deadline) };
@@ -203,8 +186,8 @@ async fn signed_ballots_count_once_and_every_replay_is_refused() {
     let relay = |ballots: Vec<SignedBallot>| h.send::<Result<u32, Error>>(&h.dave, "governor", "cast_votes_by_sig", ballots);
     let refused = |index, reason| Err(Error::Ballot { index, reason });
     let cases = [
-        ("another chain id", ballot("bob", &domain(DEV_CHAIN_ID + 1, governor), id, Support::For, 0, deadline)),
-        ("another contract", ballot("bob", &domain(DEV_CHAIN_ID, h.address("splitter")), id, Support::For, 0, deadline)),
+        ("another chain id", ballot("bob", &governor_domain(DEV_CHAIN_ID + 1, governor), id, Support::For, 0, deadline)),
+        ("another contract", ballot("bob", &governor_domain(DEV_CHAIN_ID, h.address("splitter")), id, Support::For, 0, deadline)),
     ];
     for (what, b) in cases {
         // The signature recovers to some other account, which has no stake.
@@ -231,9 +214,22 @@ async fn signed_ballots_count_once_and_every_replay_is_refused() {
         Some(Receipt { support: Support::For, weight: 300 * LODE })
     );
     assert_eq!(h.read::<u64>("governor", "ballot_nonce", h.bob.account_id().0).await.unwrap(), 1);
-    assert_eq!(relay(vec![bob]).await, refused(0, BallotError::BadNonce), "a replayed ballot");
+    // A replayed ballot, or a second one by a voter who already voted, is
+    // skipped: it counts nothing and refuses nothing else in its batch.
+    assert_eq!(relay(vec![bob]).await, Ok(0), "a replayed ballot");
     let again = ballot("carol", &d, id, Support::For, 1, deadline);
-    assert_eq!(relay(vec![again]).await, refused(0, BallotError::Vote(VoteError::AlreadyVoted)));
+    assert_eq!(relay(vec![again]).await, Ok(0), "a second vote");
+    assert_eq!(
+        h.read::<Option<Receipt>>("governor", "receipt", (id, h.carol.account_id().0)).await.unwrap(),
+        Some(Receipt { support: Support::Against, weight: 200 * LODE }),
+        "carol's first vote stands"
+    );
+    assert_eq!(h.read::<u64>("governor", "ballot_nonce", h.carol.account_id().0).await.unwrap(), 1, "a skipped ballot uses no nonce");
+    // Bob's used nonce is refused on another proposal.
+    let other = propose(&h, &h.bob, vec![set_unbonding(&h, 12)]).await;
+    h.chain.seal_blocks(1).await.unwrap();
+    let replayed = ballot("bob", &d, other, Support::For, 0, deadline);
+    assert_eq!(relay(vec![replayed]).await, refused(0, BallotError::BadNonce), "an old nonce");
 }
 
 #[tokio::test]
@@ -247,8 +243,8 @@ async fn cast_votes_by_sig_weight_is_measured_for_1_and_10_ballots() {
     h.chain.seal_blocks(1).await.unwrap();
     let id = propose(&h, &h.bob, vec![set_unbonding(&h, 9)]).await;
     h.chain.seal_blocks(1).await.unwrap();
-    let d = domain(DEV_CHAIN_ID, h.address("governor"));
-    let deadline = deadline(&h).await;
+    let d = governor_domain(DEV_CHAIN_ID, h.address("governor"));
+    let deadline = h.deadline().await;
     let ballots: Vec<SignedBallot> = (0..10).map(|i| ballot(&format!("voter{i}"), &d, id, Support::For, 0, deadline)).collect();
     let limit = lode_keeper::chain::embedded::call_gas_limit();
     for n in [1usize, 10] {
@@ -328,10 +324,77 @@ async fn a_proposal_can_change_the_governor_itself_and_the_change_sticks() {
     // Only through a proposal.
     let r: Result<(), Error> = h.send(&h.alice, "governor", "set_guarded", (token.0, true)).await;
     assert_eq!(r, Err(Error::NotGovernance));
-    let longer = GovernorParams { voting_period: 7, ..PARAMS };
+    // Latency 1 + 6 + 2 = 9 blocks, still under the 10 blocks of unbonding.
+    let longer = GovernorParams { voting_period: 6, ..PARAMS };
     let actions = vec![h.action("governor", "set_guarded", (token.0, true)), h.action("governor", "set_params", longer)];
     assert_eq!(pass(&h, actions).await, Ok(()));
     // The inner calls wrote Lazy cells; the outer execute must not have put the old values back.
     assert!(h.read::<bool>("governor", "is_guarded", token.0).await.unwrap());
     assert_eq!(h.read::<GovernorParams>("governor", "params", ()).await.unwrap(), longer);
+}
+
+/// Deploys fixture v1 under the governor and bumps it once.
+async fn fixture_v1(h: &Harness, salt: &[u8]) -> (AccountId, [u8; 32]) {
+    let v1 = upload(h, "fixture-v1").await;
+    let input = h.suite.constructor_input("fixture-v1", "new", h.address("governor").0).unwrap();
+    let fixture = h.chain.instantiate(&h.alice, v1, 0, input, salt.to_vec()).await.unwrap().address;
+    let bumped = h.chain.call(&h.dave, fixture, 0, h.input("fixture-v1", "bump", ())).await.unwrap();
+    assert_eq!(bumped.decode::<Result<u32, u8>>().unwrap(), Ok(1));
+    (fixture, v1)
+}
+
+/// The hazard `docs/contracts/upgrades.md` forbids, kept as a test: a version
+/// that appends a plain field to the root traps on every message, `upgrade`
+/// included, so not even a rollback proposal can save it.
+#[tokio::test]
+async fn appending_a_plain_root_field_bricks_the_contract_and_no_rollback_can_save_it() {
+    let h = harness().await;
+    let (fixture, v1) = fixture_v1(&h, b"fixture-v3").await;
+    let v3 = upload(&h, "fixture-v3").await;
+    assert_eq!(
+        pass(&h, vec![Action::Upgrade { target: fixture.0.into(), code_hash: v3.into() }]).await,
+        Ok(()),
+        "the swap itself runs v1's code"
+    );
+    for label in ["bump", "counter", "code_version", "admin"] {
+        assert_traps(&h, fixture, label).await;
+    }
+    let rollback = Action::Upgrade { target: fixture.0.into(), code_hash: v1.into() };
+    assert_eq!(pass(&h, vec![rollback]).await, Err(Error::ActionFailed { index: 0 }), "upgrade traps too: no way back");
+    assert_traps(&h, fixture, "counter").await;
+}
+
+/// Both a dry run and a real call of `label` trap in the runtime.
+async fn assert_traps(h: &Harness, fixture: AccountId, label: &str) {
+    let read = h.chain.dry_run(h.dave.account_id(), fixture, 0, h.input("fixture-v3", label, ())).await;
+    let call = h.chain.call(&h.dave, fixture, 0, h.input("fixture-v3", label, ())).await;
+    for r in [read, call] {
+        let err = r.expect_err(label).to_string();
+        assert!(err.contains("ContractTrapped"), "{label}: {err}");
+    }
+}
+
+/// The safe way: version 4 adds state in a new `Lazy` cell, keeps working on
+/// version 1's state, and rolls back to version 1 with nothing lost.
+#[tokio::test]
+async fn state_added_in_a_new_lazy_cell_upgrades_and_rolls_back_safely() {
+    let h = harness().await;
+    let (fixture, v1) = fixture_v1(&h, b"fixture-v4").await;
+    let v4 = upload(&h, "fixture-v4").await;
+    let call = |label: &'static str| h.chain.call(&h.dave, fixture, 0, h.input("fixture-v4", label, ()));
+    let read = |label: &'static str| h.chain.dry_run(h.dave.account_id(), fixture, 0, h.input("fixture-v4", label, ()));
+    assert_eq!(pass(&h, vec![Action::Upgrade { target: fixture.0.into(), code_hash: v4.into() }]).await, Ok(()));
+    assert_eq!(read("code_version").await.unwrap().decode::<u32>().unwrap(), 4);
+    assert_eq!(read("counter").await.unwrap().decode::<u32>().unwrap(), 1, "v1's state reads under v4");
+    assert_eq!(read("bumps_since_v4").await.unwrap().decode::<u32>().unwrap(), 0, "the new cell starts absent");
+    assert_eq!(call("bump").await.unwrap().decode::<Result<u32, u8>>().unwrap(), Ok(2));
+    assert_eq!(read("bumps_since_v4").await.unwrap().decode::<u32>().unwrap(), 1);
+
+    let rollback = Action::Upgrade { target: fixture.0.into(), code_hash: v1.into() };
+    assert_eq!(pass(&h, vec![rollback]).await, Ok(()));
+    let v1_read = |label: &'static str| h.chain.dry_run(h.dave.account_id(), fixture, 0, h.input("fixture-v1", label, ()));
+    assert_eq!(v1_read("code_version").await.unwrap().decode::<u32>().unwrap(), 1);
+    assert_eq!(v1_read("counter").await.unwrap().decode::<u32>().unwrap(), 2, "nothing lost on the way back");
+    let bumped = h.chain.call(&h.dave, fixture, 0, h.input("fixture-v1", "bump", ())).await.unwrap();
+    assert_eq!(bumped.decode::<Result<u32, u8>>().unwrap(), Ok(3));
 }

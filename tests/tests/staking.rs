@@ -5,7 +5,7 @@ use lode_keeper::keys::Signer;
 use lode_staking::{AccountInfo, Chunk, Error, RewardStream, StakingParams, MAX_UNBONDING_CHUNKS};
 use lode_tests::Harness;
 
-const LODE: u128 = 1_000_000_000_000;
+use lode_primitives::LODE;
 
 /// Short periods so tests seal few blocks: unbonding 5 blocks, keepers bond
 /// 100 LODE for 3 blocks.
@@ -300,7 +300,7 @@ async fn upgrade_is_admin_only_and_keeps_state() {
     let r: Result<(), Error> = h.send(&h.alice, "staking", "upgrade", own).await;
     assert_eq!(r, Ok(()));
     assert_eq!(account(&h, &h.bob).await.ledger.active, 10, "state survives the code swap");
-    assert_eq!(h.read::<u32>("staking", "code_version", ()).await.unwrap(), 1);
+    assert_eq!(h.read::<u32>("staking", "code_version", ()).await.unwrap(), 2);
 }
 
 #[tokio::test]

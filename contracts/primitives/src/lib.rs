@@ -11,5 +11,7 @@ pub mod eip712;
 pub mod math;
 pub mod pow;
 pub mod psp22;
+pub mod units;
 
 pub use account::{AccountId, ParseAccountError};
+pub use units::{DECIMALS, LODE};

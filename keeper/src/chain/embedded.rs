@@ -123,6 +123,10 @@ impl Chain for EmbeddedChain {
         self.exec(|node| node.head).await
     }
 
+    async fn genesis_hash(&self) -> Result<[u8; 32], ChainError> {
+        self.exec(|node| node.sandbox.execute_with(|| frame_system::Pallet::<Runtime>::block_hash(0)).0).await
+    }
+
     fn subscribe(&self) -> broadcast::Receiver<Arc<Block>> {
         self.blocks.subscribe()
     }

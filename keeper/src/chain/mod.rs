@@ -32,6 +32,11 @@ pub trait Chain: Send + Sync {
     /// The latest sealed block.
     async fn head(&self) -> Result<BlockInfo, ChainError>;
 
+    /// The hash of block 0, which tells one chain from another: deployments
+    /// put it in their salt, so the same deployer, salt and code give
+    /// different addresses (and EIP-712 domains) on different chains.
+    async fn genesis_hash(&self) -> Result<[u8; 32], ChainError>;
+
     /// New blocks in order, each with the contract events it holds. A receiver that
     /// falls more than the channel's capacity behind gets `Lagged` and must resync
     /// from [`Chain::head`].

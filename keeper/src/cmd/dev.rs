@@ -26,6 +26,7 @@ use crate::shutdown::Shutdown;
 use crate::wiring::Wiring;
 use lode_miner::devices::Inventory;
 use lode_miner::DeviceId;
+use lode_primitives::LODE;
 
 /// Options of `lode dev`.
 #[derive(Debug, Clone, clap::Args)]
@@ -198,8 +199,8 @@ pub fn status_line(block: &Block, registry: &EventRegistry, mining: Option<&Metr
             "  {} mined {} ({}.{:02} LODE)",
             super::mine::rate(m.hashrate.load(Ordering::Relaxed) as f64),
             m.mints.load(Ordering::Relaxed),
-            minted / LODE_UNIT,
-            minted % LODE_UNIT / (LODE_UNIT / 100)
+            minted / LODE,
+            minted % LODE / (LODE / 100)
         )
     });
     format!(
@@ -209,9 +210,6 @@ pub fn status_line(block: &Block, registry: &EventRegistry, mining: Option<&Metr
         clock(block.info.timestamp_ms)
     )
 }
-
-/// One LODE in the token's smallest units (12 decimals).
-const LODE_UNIT: u128 = 1_000_000_000_000;
 
 /// `HH:MM:SS.mmm UTC` of a millisecond timestamp.
 fn clock(ms: u64) -> String {
@@ -235,7 +233,7 @@ mod tests {
         let metrics = Metrics::default();
         metrics.hashrate.store(8_120_000, Ordering::Relaxed);
         metrics.mints.store(3, Ordering::Relaxed);
-        metrics.add_minted(150 * LODE_UNIT + LODE_UNIT / 4);
+        metrics.add_minted(150 * LODE + LODE / 4);
         let line = status_line(&block, &EventRegistry::default(), Some(&metrics));
         assert!(line.contains("8.12 MH/s mined 3 (150.25 LODE)"), "{line}");
         assert!(line.contains("0xabababab…"), "{line}");
