@@ -158,7 +158,11 @@ impl Builder {
             build_artifact: BuildArtifacts::All,
             ..Default::default()
         };
-        let result = contract_build::execute(args).map_err(|reason| self.build_err(contract, reason))?;
+        let result = contract_build::execute(args).map_err(|reason| {
+            // In quiet mode cargo's own output (a lint, a compiler error) is not shown.
+            let hint = format!("`cargo run -p lode-deploy -- build {}` shows cargo's full output", contract.name);
+            self.build_err(contract, reason.context(hint))
+        })?;
         let built_dir = result.target_directory;
         if built_dir.canonicalize().ok() != self.out_dir().canonicalize().ok() {
             return Err(self.build_err(
