@@ -12,7 +12,7 @@ use contract_build::{BuildArtifacts, BuildMode, ExecuteArgs, ManifestPath, Verbo
 use fs4::fs_std::FileExt;
 
 use crate::staging::Stage;
-use crate::{fingerprint, toolchain, Artifact, ContractCrate, DeployError, Workspace};
+use crate::{fingerprint, toolchain, Artifact, BuildInputs, ContractCrate, DeployError, Workspace};
 
 /// How to build.
 #[derive(Debug, Clone, Copy, Default)]
@@ -175,6 +175,7 @@ impl Builder {
             ));
         }
         let artifact = self.load(contract)?;
+        BuildInputs::collect(&self.workspace.root)?.save(&self.inputs_path(contract))?;
         let path = self.fingerprint_path(contract);
         std::fs::write(&path, &want).map_err(DeployError::io(&path))?;
         on_event(BuildEvent::Built { name: contract.name.clone(), wasm_bytes: artifact.wasm.len(), took: started.elapsed() });
@@ -196,6 +197,15 @@ impl Builder {
     fn out_dir(&self) -> PathBuf {
         let cargo_target = if self.target_from_env { self.target_dir.clone() } else { self.stage().dir.join("target") };
         cargo_target.join("ink")
+    }
+
+    /// What the current artifacts of `name` were built from, when recorded.
+    pub fn inputs(&self, name: &str) -> Option<BuildInputs> {
+        BuildInputs::load(&self.inputs_path(self.workspace.contract(name).ok()?))
+    }
+
+    fn inputs_path(&self, contract: &ContractCrate) -> PathBuf {
+        self.out_dir().join(format!("{}.inputs.json", artifact_stem(contract)))
     }
 
     fn fingerprint_path(&self, contract: &ContractCrate) -> PathBuf {

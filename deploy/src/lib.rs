@@ -5,6 +5,8 @@
 //!
 //! * [`workspace`] finds the contract crates under `contracts/`.
 //! * [`fingerprint`] decides whether a contract's sources changed since its last build.
+//! * [`inputs`] records what each build was made from: toolchain, builder,
+//!   lockfile and commit.
 //! * [`builder`] turns each crate into `.wasm`, `.json` metadata and a `.contract`
 //!   bundle through the `contract-build` library (no `cargo contract` install needed).
 //! * [`staging`] gives each build a locked one-crate workspace, so builds use
@@ -20,6 +22,7 @@ pub mod artifact;
 pub mod builder;
 pub mod error;
 pub mod fingerprint;
+pub mod inputs;
 pub mod staging;
 pub mod suite;
 pub mod toolchain;
@@ -28,6 +31,7 @@ pub mod workspace;
 pub use artifact::{Artifact, ContractMetadata, EventSpec, Selector};
 pub use builder::{BuildEvent, BuildOptions, Builder};
 pub use error::DeployError;
+pub use inputs::BuildInputs;
 pub use suite::{
     deploy_salt, AccountId, Deployed, Deployer, GovernorConfig, SplitterConfig, Suite, SuiteConfig, DEPLOY_ORDER, DEV_CHAIN_ID,
 };

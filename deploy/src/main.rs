@@ -49,17 +49,28 @@ fn main() -> Result<()> {
             let opts = BuildOptions { force, quiet: false };
             let artifacts = builder.build_many(&names, opts, &mut |e| eprintln!("{}", builder::describe(&e)))?;
             for a in artifacts {
-                println!("{:<12} {:>7} bytes  {}", a.name, a.wasm.len(), a.bundle_path.display());
+                println!("{:<12} 0x{}  {:>7} bytes  {}", a.name, hex::encode(a.code_hash), a.wasm.len(), a.bundle_path.display());
+                println!("{:<12} {}", "", inputs_line(&builder, &a.name));
             }
         }
         Command::List => {
             for c in &builder.workspace().contracts {
                 match builder.load_current(&c.name) {
-                    Ok(a) => println!("{:<12} 0x{}  {} bytes  {}", c.name, hex::encode(a.code_hash), a.wasm.len(), a.bundle_path.display()),
+                    Ok(a) => {
+                        println!("{:<12} 0x{}  {:>7} bytes  {}", c.name, hex::encode(a.code_hash), a.wasm.len(), a.bundle_path.display());
+                        println!("{:<12} {}", "", inputs_line(&builder, &c.name));
+                    }
                     Err(e) => println!("{:<12} not built: {e}", c.name),
                 }
             }
         }
     }
     Ok(())
+}
+
+fn inputs_line(builder: &Builder, name: &str) -> String {
+    builder.inputs(name).map_or_else(
+        || "no build record (built before records were kept; `build --force` writes one)".into(),
+        |i| format!("built with {}", i.describe()),
+    )
 }

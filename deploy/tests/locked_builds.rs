@@ -1,6 +1,7 @@
 //! Contract builds use exactly the versions in the repository's `Cargo.lock`:
-//! a real build never resolves anything afresh, and a lockfile that lacks a
-//! version a contract needs stops the build with one line that says what to do.
+//! a real build never resolves anything afresh and records what it was made
+//! from, and a lockfile that lacks a version a contract needs stops the build
+//! with one line that says what to do.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,7 +23,12 @@ fn a_contract_build_resolves_nothing_afresh() {
         .expect("lode-deploy runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("fixture-v1"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("fixture-v1"), "{stderr}");
+    assert!(
+        stdout.contains("built with rustc 1.86.0") && stdout.contains("contract-build 5.0.3"),
+        "the build's inputs are printed: {stdout}"
+    );
     for fresh in ["Locking", "Adding"] {
         assert!(!stderr.contains(fresh), "the build resolved something afresh ({fresh}):\n{stderr}");
     }
