@@ -14,7 +14,8 @@
 //!
 //! ## Invariant
 //! `total_supply == Σ balances ≤ supply_cap`. Every path that moves tokens goes through
-//! [`Token::move_tokens`] or [`Token::mint_to`], which keep it.
+//! [`Token::move_tokens`], [`Token::transfer_batch`] (one debit of the payer for the
+//! sum it credits) or [`Token::mint_to`], which keep it.
 //!
 //! ## Roles and upgrades
 //! The `admin` holds the governor's role: it alone may `upgrade(code_hash)` (which
@@ -519,7 +520,8 @@ mod token {
             self.total_supply.get().unwrap_or_default()
         }
 
-        /// The one place that debits and credits balances.
+        /// Debits and credits one transfer; `transfer_batch` does the same for
+        /// many payments with one debit of the payer.
         fn move_tokens(&mut self, from: AccountId, to: AccountId, value: u128) -> Result<(), PSP22Error> {
             if from == to || value == 0 {
                 // A no-op, as in the PSP22 reference implementation: no event.
