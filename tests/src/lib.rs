@@ -22,6 +22,18 @@ use scale::Encode;
 /// Native currency each test account starts with.
 pub const ENDOWMENT: u128 = 1_000_000_000_000_000_000;
 
+/// The governance tests' parameters: voting opens after 1 block and lasts 5,
+/// with a 2-block timelock, so the latency is 8 blocks and staking must take
+/// at least 9 to unbond. 100 LODE proposes; the quorum is 20%.
+pub const TEST_GOVERNANCE: GovernorParams = GovernorParams {
+    voting_delay: 1,
+    voting_period: 5,
+    proposal_threshold: 100 * LODE,
+    quorum_bps: 2_000,
+    timelock_delay: 2,
+    grace_period: 3,
+};
+
 /// Governance fast enough for tests that do not exercise it: voting opens at
 /// once and lasts one block, with no timelock, so its latency is one block and
 /// staking may unbond in as few as two (the slashing rule; see

@@ -20,14 +20,7 @@ use lode_tests::Harness;
 const MIN_DELAY_MS: u64 = 12_000;
 const GRACE_MS: u64 = 30_000;
 /// Governor latency 1 + 5 + 2 = 8 blocks; staking unbonds in 9.
-const GOVERNOR: GovernorParams = GovernorParams {
-    voting_delay: 1,
-    voting_period: 5,
-    proposal_threshold: 100 * LODE,
-    quorum_bps: 2_000,
-    timelock_delay: 2,
-    grace_period: 3,
-};
+const GOVERNOR: GovernorParams = lode_tests::TEST_GOVERNANCE;
 const STAKING: StakingParams = StakingParams { unbonding_period: 9, min_keeper_bond: 100 * LODE, activation_delay: 1 };
 
 type SplitterResult = Result<(), lode_splitter::Error>;

@@ -13,14 +13,7 @@ use lode_tests::eip712::{ballot, governor_domain, Ballot};
 use lode_tests::Harness;
 
 use lode_primitives::LODE;
-const PARAMS: GovernorParams = GovernorParams {
-    voting_delay: 1,
-    voting_period: 5,
-    proposal_threshold: 100 * LODE,
-    quorum_bps: 2_000,
-    timelock_delay: 2,
-    grace_period: 3,
-};
+const PARAMS: GovernorParams = lode_tests::TEST_GOVERNANCE;
 
 /// The suite owned by the governor; alice (the first owner) is its guardian.
 /// Bob stakes 300 LODE,
