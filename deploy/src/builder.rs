@@ -188,7 +188,7 @@ impl Builder {
 
     /// The stage every contract is built from, in turn.
     fn stage(&self) -> Stage {
-        Stage::new(self.target_dir.join("contract-stage"))
+        Stage::new(PathBuf::from(Stage::DIR))
     }
 
     /// Where `contract-build` puts every contract's output: `ink` in cargo's
@@ -216,12 +216,19 @@ impl Builder {
         std::fs::read_to_string(self.fingerprint_path(contract)).ok()
     }
 
-    /// One build at a time per target directory: parallel test binaries all ask for
-    /// the same artifacts, and two `wasm-opt` runs on one file would corrupt it.
+    /// One build at a time on the machine: every build uses the one stage,
+    /// parallel test binaries ask for the same artifacts, and two `wasm-opt`
+    /// runs on one file would corrupt it.
     fn lock(&self) -> Result<File, DeployError> {
-        let dir = &self.target_dir;
-        std::fs::create_dir_all(dir).map_err(DeployError::io(dir))?;
-        let path = dir.join(".lode-contracts.lock");
+        let dir = self.stage().dir;
+        std::fs::create_dir_all(&dir).map_err(|source| DeployError::Io {
+            path: dir.clone(),
+            source: std::io::Error::new(
+                source.kind(),
+                format!("{source}; contract builds stage their sources here, so it must be writable"),
+            ),
+        })?;
+        let path = dir.join(".lock");
         let file = File::create(&path).map_err(DeployError::io(&path))?;
         file.lock_exclusive().map_err(DeployError::io(&path))?;
         Ok(file)

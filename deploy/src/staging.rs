@@ -8,11 +8,16 @@
 //! and it gives each crate a target directory of its own, so `core`, `alloc`
 //! and ink! were compiled once per contract.
 //!
-//! So contracts are built from a *stage*: one directory under the target
-//! directory that becomes, for each contract in turn (builds are serialised),
-//! a one-crate workspace holding
+//! So contracts are built from a *stage*: one directory, [`Stage::DIR`], that
+//! becomes, for each contract in turn (builds hold its lock), a one-crate
+//! workspace holding
+//! - `crates/`: copies of the contract and its path dependencies, at their
+//!   paths relative to the repository. Cargo hashes the absolute path of a
+//!   path dependency outside the workspace into its symbols, and the symbols
+//!   order the code: built from the checkout, one commit gave other WASM at
+//!   another checkout path. From a stage at one fixed path it does not;
 //! - `Cargo.toml`: the contract's manifest with an empty `[workspace]` and
-//!   every path made absolute (the sources stay where they are);
+//!   every path pointing into `crates/`;
 //! - `Cargo.lock`: the repository's lockfile, which cargo narrows to this
 //!   crate's graph; [`Stage::prepare`] then checks that the narrowed file only
 //!   holds versions the repository's lockfile holds, so nothing is resolved
@@ -42,7 +47,13 @@ pub struct Stage {
 }
 
 impl Stage {
-    /// The stage at `dir`.
+    /// Where every build on a machine stages its contract. Fixed, because the
+    /// path of the staged sources is part of what the compiler sees: the same
+    /// commit gives the same code hash from any checkout only if it is the
+    /// same everywhere.
+    pub const DIR: &'static str = "/tmp/lode-contract-stage";
+
+    /// The stage at `dir` (tests stage elsewhere; builds use [`Stage::DIR`]).
     pub fn new(dir: PathBuf) -> Self {
         Self { dir }
     }
@@ -57,7 +68,16 @@ impl Stage {
     /// The caller holds the build lock: one contract is staged at a time.
     pub fn prepare(&self, root: &Path, contract: &ContractCrate) -> Result<(), DeployError> {
         std::fs::create_dir_all(&self.dir).map_err(DeployError::io(&self.dir))?;
-        let manifest = staged_manifest(contract)?;
+        let copies = self.dir.join("crates");
+        for dir in std::iter::once(&contract.dir).chain(&contract.path_deps) {
+            let rel = dir.strip_prefix(root).map_err(|_| DeployError::Manifest {
+                path: contract.dir.join("Cargo.toml"),
+                reason: format!("path dependency {} lies outside the repository; contracts may only use crates in it", dir.display()),
+            })?;
+            sync_tree(dir, &copies.join(rel))?;
+        }
+        let staged = ContractCrate { dir: copies.join(contract.dir.strip_prefix(root).unwrap_or(&contract.dir)), ..contract.clone() };
+        let manifest = staged_manifest(&staged)?;
         let path = self.manifest();
         std::fs::write(&path, manifest).map_err(DeployError::io(&path))?;
         let repo_lock = root.join("Cargo.lock");
@@ -146,6 +166,43 @@ fn check_locked(contract: &str, narrowed: &str, repo: &str) -> Result<(), Deploy
         "needs {} not in Cargo.lock; contract builds use only locked versions: run `cargo update --workspace` in the repository (or add the dependency to a workspace crate) and commit Cargo.lock",
         fresh.join(", ")
     )))
+}
+
+/// Makes `to` a copy of `from`'s files, skipping build output and dotfiles.
+/// Unchanged files are not rewritten, so cargo sees their old times and does
+/// not rebuild; files gone from `from` are removed.
+fn sync_tree(from: &Path, to: &Path) -> Result<(), DeployError> {
+    std::fs::create_dir_all(to).map_err(DeployError::io(to))?;
+    let mut wanted = BTreeSet::new();
+    for entry in std::fs::read_dir(from).map_err(DeployError::io(from))? {
+        let entry = entry.map_err(DeployError::io(from))?;
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') || name == "target" {
+            continue;
+        }
+        let (src, dst) = (entry.path(), to.join(&name));
+        let kind = entry.file_type().map_err(DeployError::io(&src))?;
+        if kind.is_dir() {
+            sync_tree(&src, &dst)?;
+        } else if kind.is_file() {
+            let bytes = std::fs::read(&src).map_err(DeployError::io(&src))?;
+            if std::fs::read(&dst).ok().as_deref() != Some(bytes.as_slice()) {
+                std::fs::write(&dst, &bytes).map_err(DeployError::io(&dst))?;
+            }
+        } else {
+            continue;
+        }
+        wanted.insert(name);
+    }
+    for entry in std::fs::read_dir(to).map_err(DeployError::io(to))? {
+        let entry = entry.map_err(DeployError::io(to))?;
+        if !wanted.contains(&entry.file_name()) {
+            let path = entry.path();
+            let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+            removed.map_err(DeployError::io(&path))?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
