@@ -5,7 +5,7 @@
 //! opcodes that `pallet-contracts` rejects (see `docs/decisions/001-rust-1.86.md`).
 
 use std::fs::File;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use contract_build::{BuildArtifacts, BuildMode, ExecuteArgs, ManifestPath, Verbosity};
@@ -221,15 +221,20 @@ impl Builder {
     /// runs on one file would corrupt it.
     fn lock(&self) -> Result<File, DeployError> {
         let dir = self.stage().dir;
-        std::fs::create_dir_all(&dir).map_err(|source| DeployError::Io {
-            path: dir.clone(),
-            source: std::io::Error::new(
-                source.kind(),
-                format!("{source}; contract builds stage their sources here, so it must be writable"),
-            ),
-        })?;
+        // Another user's stage is the likely cause of a failure here: say what to do.
+        let unwritable = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source: std::io::Error| DeployError::Io {
+                source: std::io::Error::new(
+                    source.kind(),
+                    format!("{source}; contract builds stage their sources in {}, so it must be writable by you", Stage::DIR),
+                ),
+                path,
+            }
+        };
+        std::fs::create_dir_all(&dir).map_err(unwritable(&dir))?;
         let path = dir.join(".lock");
-        let file = File::create(&path).map_err(DeployError::io(&path))?;
+        let file = File::create(&path).map_err(unwritable(&path))?;
         file.lock_exclusive().map_err(DeployError::io(&path))?;
         Ok(file)
     }

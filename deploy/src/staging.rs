@@ -63,8 +63,9 @@ impl Stage {
         self.dir.join("Cargo.toml")
     }
 
-    /// Stages `contract` from the repository at `root`: writes its manifest,
-    /// narrows the repository's lockfile to its graph and checks the result.
+    /// Stages `contract` from the repository at `root`: copies its sources and
+    /// those of its path dependencies, writes its manifest, narrows the
+    /// repository's lockfile to its graph and checks the result.
     /// The caller holds the build lock: one contract is staged at a time.
     pub fn prepare(&self, root: &Path, contract: &ContractCrate) -> Result<(), DeployError> {
         std::fs::create_dir_all(&self.dir).map_err(DeployError::io(&self.dir))?;
