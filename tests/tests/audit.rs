@@ -1,5 +1,6 @@
 //! The audit's attacks, replayed against the real WASM on the embedded chain.
-//! Each test failed on the contracts before its fix (see `docs/contracts/`):
+//! Each test fails without its fix (run against the contracts before it, or
+//! with the fix reverted; see `docs/contracts/`):
 //! a stale `Unpause`, an expired operation revived by a longer grace period,
 //! griefed signature batches, a departed keeper counted by the circuit
 //! breaker, slashing escaped by unbonding, a guardian vetoing its own removal,
