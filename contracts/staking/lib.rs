@@ -408,6 +408,15 @@ mod staking {
             /// Code version 1's layout.
             V1(Staker),
         }
+
+        impl StoredStaker {
+            /// The account's state in this code's layout.
+            pub fn into_current(self) -> Staker {
+                match self {
+                    StoredStaker::V1(s) => s,
+                }
+            }
+        }
     }
 
     lode_calls::admin_errors!(Error);
@@ -846,7 +855,7 @@ mod staking {
         }
 
         fn staker(&self, who: AccountId) -> Staker {
-            self.stakers.get(who).map(|StoredStaker::V1(s)| s).unwrap_or_default()
+            self.stakers.get(who).map(StoredStaker::into_current).unwrap_or_default()
         }
 
         fn store(&mut self, who: AccountId, staker: &Staker) {

@@ -107,9 +107,11 @@ impl Builder {
         let _lock = self.lock()?;
         let total = names.len();
         let mut out = Vec::with_capacity(total);
+        // Read once per call (it runs `rustc -V` and git), and only if something is built.
+        let mut inputs = None;
         for (i, name) in names.iter().enumerate() {
             let contract = self.workspace.contract(name)?;
-            out.push(self.build_locked(contract, i + 1, total, opts, on_event)?);
+            out.push(self.build_locked(contract, i + 1, total, opts, &mut inputs, on_event)?);
         }
         Ok(out)
     }
@@ -134,6 +136,7 @@ impl Builder {
         index: usize,
         total: usize,
         opts: BuildOptions,
+        inputs: &mut Option<BuildInputs>,
         on_event: &mut dyn FnMut(BuildEvent),
     ) -> Result<Artifact, DeployError> {
         let want = fingerprint::of_contract(&self.workspace.root, contract, &self.toolchain)?;
@@ -175,7 +178,11 @@ impl Builder {
             ));
         }
         let artifact = self.load(contract)?;
-        BuildInputs::collect(&self.workspace.root)?.save(&self.inputs_path(contract))?;
+        let inputs = match inputs {
+            Some(inputs) => inputs,
+            None => inputs.insert(BuildInputs::collect(&self.workspace.root)?),
+        };
+        inputs.save(&self.inputs_path(contract))?;
         let path = self.fingerprint_path(contract);
         std::fs::write(&path, &want).map_err(DeployError::io(&path))?;
         on_event(BuildEvent::Built { name: contract.name.clone(), wasm_bytes: artifact.wasm.len(), took: started.elapsed() });
