@@ -1,18 +1,26 @@
 //! # lode-keeper
 //!
-//! The off-chain half of Lode: chain backends behind one [`chain::Chain`] trait,
-//! the keeper's duties, and the `lode` binary's commands.
+//! The off-chain half of Lode. The layout is the architecture:
 //!
-//! Start at [`cmd::dev`], which builds the contracts, starts the embedded chain,
-//! deploys the suite and follows the blocks.
+//! * [`runtime`]: the [`runtime::Duty`] trait, the [`runtime::Context`] every
+//!   duty gets, the supervisor, signals and shutdown;
+//! * [`chain`]: the chain boundary and its backends;
+//! * [`watcher`]: the only subscriber to blocks, publishing typed notifications;
+//! * [`contracts`]: typed clients of the deployed suite;
+//! * [`duties`]: the work (mining, console output; settlement and alerting come next);
+//! * [`store`]: the SQL store (SQLite or PostgreSQL): cursor, and later the ledger;
+//! * [`alerting`], [`http`], [`keys`]: alerts, the HTTP server, keys and addresses;
+//! * [`cmd`]: one file per `lode` subcommand, which assembles the above.
+//!
+//! `docs/keeper.md` tells the whole story.
 
+pub mod alerting;
 pub mod chain;
 pub mod cmd;
-pub mod deployer;
-pub mod events;
-pub mod health;
+pub mod contracts;
+pub mod duties;
+pub mod http;
 pub mod keys;
-pub mod metrics;
-pub mod mining;
-pub mod shutdown;
-pub mod wiring;
+pub mod runtime;
+pub mod store;
+pub mod watcher;

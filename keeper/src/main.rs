@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use lode_keeper::{cmd, shutdown};
+use lode_keeper::cmd;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -41,16 +41,7 @@ fn main() -> Result<()> {
     lode_deploy::toolchain::pin_for_child_processes(&workspace)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(async move {
-        let (trigger, shutdown) = shutdown::channel();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("Ctrl-C received, stopping");
-                trigger.fire();
-            }
-        });
-        cmd::dev::run(args, workspace, shutdown).await
-    })
+    runtime.block_on(cmd::dev::run(args, workspace))
 }
 
 fn find_workspace(explicit: Option<PathBuf>) -> Result<PathBuf> {

@@ -50,3 +50,25 @@ pub fn measure(backend: Box<dyn Backend>, span: Duration) -> Result<Measurement,
         launches: after.launches.saturating_sub(before.launches),
     })
 }
+
+/// A hashrate for people: `8.12 MH/s`.
+pub fn format_rate(hashes_per_second: f64) -> String {
+    match hashes_per_second {
+        r if r >= 1e9 => format!("{:.2} GH/s", r / 1e9),
+        r if r >= 1e6 => format!("{:.2} MH/s", r / 1e6),
+        r if r >= 1e3 => format!("{:.2} kH/s", r / 1e3),
+        r => format!("{r:.0} H/s"),
+    }
+}
+
+#[cfg(test)]
+mod rate_format_tests {
+    use super::format_rate;
+
+    #[test]
+    fn rates_are_printed_with_units() {
+        assert_eq!(format_rate(8_120_000.0), "8.12 MH/s");
+        assert_eq!(format_rate(3_900_000_000.0), "3.90 GH/s");
+        assert_eq!(format_rate(12.0), "12 H/s");
+    }
+}

@@ -13,9 +13,15 @@ use blake2::{Blake2b, Digest};
 use lode_deploy::{builder, Artifact, BuildOptions, Builder, Deployed, Suite, SuiteConfig, Workspace};
 use lode_governor::GovernorParams;
 use lode_keeper::chain::embedded::{EmbeddedChain, EmbeddedConfig};
+use lode_keeper::chain::BlockSource;
 use lode_keeper::chain::{AccountId, Chain, ChainError};
-use lode_keeper::events::EventRegistry;
+use std::sync::Arc;
+
+use lode_keeper::alerting::AlertHook;
+use lode_keeper::contracts::{Contracts, EventRegistry};
 use lode_keeper::keys::Signer;
+use lode_keeper::runtime::{Context, Drain, Shutdown};
+use lode_keeper::watcher::Notifications;
 use lode_primitives::LODE;
 use scale::Encode;
 
@@ -78,11 +84,13 @@ pub fn repository() -> Workspace {
 /// A fresh embedded chain (blocks sealed on demand) with the suite deployed.
 pub struct Harness {
     /// The chain.
-    pub chain: EmbeddedChain,
+    pub chain: Arc<EmbeddedChain>,
     /// The suite's artifacts and call encoders.
     pub suite: Suite,
     /// Where everything was deployed.
     pub deployed: Deployed,
+    /// Typed clients of the deployment.
+    pub contracts: Contracts,
     /// Names for contract events.
     pub registry: EventRegistry,
     /// Deployer, and admin of every contract.
@@ -110,7 +118,7 @@ impl Harness {
     pub async fn with(adjust: impl FnOnce(&mut SuiteConfig)) -> Self {
         let [alice, treasury, bob, carol, dave] = ["alice", "treasury", "bob", "carol", "dave"].map(Signer::dev);
         let endowed = [&alice, &treasury, &bob, &carol, &dave].iter().map(|s| (s.account_id(), ENDOWMENT)).collect();
-        let chain = EmbeddedChain::start(EmbeddedConfig::manual(endowed)).expect("chain starts");
+        let chain = Arc::new(EmbeddedChain::start(EmbeddedConfig::manual(endowed)).expect("chain starts"));
         let suite = Suite::new(artifacts().to_vec()).expect("suite");
         // Owners alice, bob, carol (2 of 3); payees dave and treasury.
         let owners = [&alice, &bob, &carol].map(Signer::account_id).to_vec();
@@ -120,10 +128,27 @@ impl Harness {
         config.hand_over_to_governor = false;
         config.governor.params = FAST_GOVERNANCE;
         adjust(&mut config);
-        let (deployed, registry) = lode_keeper::deployer::deploy_suite(&chain, &alice, &suite, &config).await.expect("suite deploys");
+        let (deployed, contracts) =
+            lode_keeper::contracts::deploy_suite(chain.clone(), &alice, &suite, &config).await.expect("suite deploys");
+        let registry = contracts.events.clone();
         // Seal the deployment into its own block, so tests start on an empty one.
         chain.seal_blocks(1).await.expect("deployment block seals");
-        Self { chain, suite, deployed, registry, alice, treasury, bob, carol, dave, config }
+        Self { chain, suite, deployed, contracts, registry, alice, treasury, bob, carol, dave, config }
+    }
+
+    /// A keeper context on this chain and deployment, signing as `signer`,
+    /// with the listener and drain of its own shutdown.
+    pub fn context(&self, signer: &Signer) -> (Context, Shutdown, Drain) {
+        let (stopper, shutdown, drain) = lode_keeper::runtime::shutdown::channel();
+        let ctx = Context {
+            chain: self.chain.clone(),
+            contracts: self.contracts.clone(),
+            signer: signer.clone(),
+            alerts: AlertHook::default(),
+            notifications: Notifications::default(),
+            stopper,
+        };
+        (ctx, shutdown, drain)
     }
 
     /// Address of a deployed contract.

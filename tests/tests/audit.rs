@@ -225,7 +225,7 @@ async fn governance_slower_than_unbonding_is_refused_by_the_governor_and_the_dep
     let mut config = h.config.clone();
     config.staking.unbonding_period = 8;
     config.salt = b"second".to_vec();
-    let r = lode_keeper::deployer::deploy_suite(&h.chain, &h.alice, &h.suite, &config).await;
+    let r = lode_keeper::contracts::deploy_suite(h.chain.clone(), &h.alice, &h.suite, &config).await;
     let err = r.expect_err("the deployer refuses it").to_string();
     assert!(err.contains("staking.unbonding_period (8) must exceed the governor's latency"), "{err}");
 }

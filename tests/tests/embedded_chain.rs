@@ -1,7 +1,8 @@
 //! The embedded chain running the real token WASM: deployment, calls, dry runs,
 //! blocks, timestamps and events.
 
-use lode_keeper::chain::{Chain, ChainError, StorageDeposit};
+use futures::StreamExt;
+use lode_keeper::chain::{BlockSource, Chain, ChainError, Head, StorageDeposit};
 use lode_primitives::AccountId;
 use lode_tests::{Harness, ENDOWMENT};
 use lode_token::PSP22Error;
@@ -31,7 +32,7 @@ async fn suite_deploys_and_genesis_allocation_is_readable() {
 #[tokio::test]
 async fn transfer_lands_in_the_next_block_with_its_event_and_a_millisecond_timestamp() {
     let h = Harness::new().await;
-    let mut blocks = h.chain.subscribe();
+    let mut heads = h.chain.follow().await.unwrap();
     let input = h.input("token", "PSP22::transfer", (h.bob.account_id().0, 250u128, Vec::<u8>::new()));
     let out = h.chain.call(&h.treasury, h.address("token"), 0, input).await.unwrap();
     assert!(!out.reverted);
@@ -41,7 +42,9 @@ async fn transfer_lands_in_the_next_block_with_its_event_and_a_millisecond_times
     assert_eq!(out.events.len(), 1);
 
     let head = h.chain.seal_blocks(1).await.unwrap();
-    let block = blocks.recv().await.unwrap();
+    assert_eq!(heads.next().await.unwrap().unwrap(), Head::Best(head));
+    assert_eq!(heads.next().await.unwrap().unwrap(), Head::Finalized(head), "embedded blocks are final at once");
+    let block = h.chain.block(head.hash).await.unwrap().expect("the sealed block is kept");
     assert_eq!(block.info, head);
     assert_eq!(block.events.len(), 1, "exactly the transfer's event");
     let ev = &block.events[0];
@@ -60,9 +63,15 @@ async fn transfer_lands_in_the_next_block_with_its_event_and_a_millisecond_times
 #[tokio::test]
 async fn blocks_chain_by_parent_hash_and_advance_time() {
     let h = Harness::new().await;
-    let mut blocks = h.chain.subscribe();
-    h.chain.seal_blocks(3).await.unwrap();
-    let (a, b, c) = (blocks.recv().await.unwrap(), blocks.recv().await.unwrap(), blocks.recv().await.unwrap());
+    let head = h.chain.seal_blocks(3).await.unwrap();
+    let chain = &h.chain;
+    let block = |hash| async move { chain.block(hash).await.unwrap().expect("kept") };
+    let c = block(head.hash).await;
+    let b = block(c.info.parent_hash).await;
+    let a = block(b.info.parent_hash).await;
+    assert_eq!(h.chain.block_hash(a.info.number).await.unwrap(), Some(a.info.hash), "canonical by number");
+    assert_eq!(h.chain.finalized().await.unwrap(), head);
+    assert_eq!(h.chain.block([0xee; 32]).await.unwrap(), None, "an unknown hash is no block");
     assert_eq!(b.info.number, a.info.number + 1);
     assert_eq!(b.info.parent_hash, a.info.hash);
     assert_eq!(c.info.parent_hash, b.info.hash);
@@ -82,9 +91,8 @@ async fn dry_run_reports_weight_and_deposit_but_changes_nothing() {
     assert_eq!(dry.events.len(), 1, "a dry run still reports the events it would emit");
     let bob_balance: u128 = h.read("token", "PSP22::balance_of", h.bob.account_id().0).await.unwrap();
     assert_eq!(bob_balance, 0, "dry run must not change state");
-    let mut blocks = h.chain.subscribe();
-    h.chain.seal_blocks(1).await.unwrap();
-    assert!(blocks.recv().await.unwrap().events.is_empty(), "dry-run events never reach a block");
+    let head = h.chain.seal_blocks(1).await.unwrap();
+    assert!(h.chain.block(head.hash).await.unwrap().unwrap().events.is_empty(), "dry-run events never reach a block");
 }
 
 #[tokio::test]
@@ -108,7 +116,7 @@ async fn malformed_call_input_is_a_clear_error() {
     assert!(err.to_string().contains("wrong selector or malformed arguments"), "{err}");
     // Calling an account that is not a contract is rejected by the runtime.
     let err = h.chain.dry_run(h.bob.account_id(), h.bob.account_id(), 0, vec![0; 4]).await.unwrap_err();
-    assert!(matches!(&err, ChainError::Dispatch { detail, .. } if detail.contains("ContractNotFound")), "{err}");
+    assert!(matches!(&err, ChainError::Rejected { detail, .. } if detail.contains("ContractNotFound")), "{err}");
 }
 
 #[tokio::test]
@@ -120,7 +128,7 @@ async fn dev_accounts_are_funded_and_native_transfers_work() {
     h.chain.transfer(&h.bob, erin, 5_000).await.unwrap();
     assert_eq!(h.chain.balance(erin).await.unwrap(), 5_000);
     let err = h.chain.transfer(&lode_keeper::keys::Signer::dev("nobody"), erin, 1).await.unwrap_err();
-    assert!(matches!(err, ChainError::Dispatch { .. }), "an unfunded account cannot pay: {err}");
+    assert!(matches!(err, ChainError::Rejected { .. }), "an unfunded account cannot pay: {err}");
     h.chain.fund(erin, 1).await.unwrap();
     assert_eq!(h.chain.balance(erin).await.unwrap(), 5_001);
 }

@@ -6,6 +6,7 @@ use alloy_primitives::U256;
 use alloy_sol_types::SolStruct;
 use lode_deploy::DEV_CHAIN_ID;
 use lode_governor::{Action, BallotError, Error, GovernorParams, ProposalState, Receipt, SignedBallot, Support, VoteError};
+use lode_keeper::chain::BlockSource;
 use lode_keeper::chain::{AccountId, Chain};
 use lode_keeper::keys::Signer;
 use lode_staking::StakingParams;

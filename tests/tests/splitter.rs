@@ -5,6 +5,7 @@
 use alloy_primitives::{B256, U256};
 use alloy_sol_types::SolStruct;
 use lode_deploy::DEV_CHAIN_ID;
+use lode_keeper::chain::BlockSource;
 use lode_keeper::chain::{AccountId, Chain};
 use lode_keeper::keys::Signer;
 use lode_splitter::{Asset, Error, OpState, Operation, Proposal, SignedVote};

@@ -2,45 +2,67 @@
 //! never learns which backend serves it.
 //!
 //! * [`embedded`]: a real `pallet-contracts` runtime in-process (ink_sandbox),
-//!   executing the real contract WASM and sealing blocks on a timer. The default:
-//!   `lode dev` needs no node.
-//! * node: subxt over WebSocket (a later issue) implements the same trait.
+//!   executing the real contract WASM and sealing blocks on a timer. `lode dev`
+//!   needs no node.
+//! * `node`: subxt over WebSocket to a Substrate node.
+//!
+//! The read side that the watcher needs, heads and blocks, is its own trait,
+//! [`BlockSource`], so the watcher's reorg logic can be proven against a
+//! scripted source of block trees.
 
 pub mod embedded;
+mod error;
 mod types;
 
-use std::sync::Arc;
-
-use tokio::sync::broadcast;
+use futures::stream::BoxStream;
 
 use crate::keys::Signer;
+pub use error::ChainError;
 pub use lode_primitives::AccountId;
 pub use types::{
-    decode_output, Balance, Block, BlockInfo, CallOutcome, ChainError, CodeHash, ContractEvent, Instantiated, StorageDeposit, Uploaded,
-    Weight,
+    decode_output, Balance, Block, BlockHash, BlockInfo, BlockRef, CallOutcome, CodeHash, ContractEvent, Head, Instantiated,
+    StorageDeposit, Uploaded, Weight,
 };
+
+/// Heads as the chain announces them. The stream ends (or yields an error) when
+/// the connection drops; the follower then follows again and fills the gap
+/// from blocks it fetches by hash.
+pub type HeadStream = BoxStream<'static, Result<Head, ChainError>>;
+
+/// Blocks and heads: what a follower of the chain reads.
+#[async_trait::async_trait]
+pub trait BlockSource: Send + Sync {
+    /// The best block.
+    async fn head(&self) -> Result<BlockInfo, ChainError>;
+
+    /// The latest finalized block.
+    async fn finalized(&self) -> Result<BlockInfo, ChainError>;
+
+    /// The block with this hash and the contract events in it, or `None` when
+    /// the chain does not know (or no longer keeps) it.
+    async fn block(&self, hash: BlockHash) -> Result<Option<Block>, ChainError>;
+
+    /// The hash of the best chain's block at `number`, if there is one.
+    async fn block_hash(&self, number: u64) -> Result<Option<BlockHash>, ChainError>;
+
+    /// Best and finalized heads from now on.
+    async fn follow(&self) -> Result<HeadStream, ChainError>;
+}
 
 /// A chain with `pallet-contracts`, seen from the keeper.
 ///
-/// State-changing calls are signed by a [`Signer`] and included in the block being
-/// built; [`Chain::dry_run`] executes against the current state and changes nothing.
+/// State-changing calls are signed by a [`Signer`]; each returns once its
+/// extrinsic is in a block. [`Chain::dry_run`] executes against the best state
+/// and changes nothing.
 #[async_trait::async_trait]
-pub trait Chain: Send + Sync {
+pub trait Chain: BlockSource {
     /// Which backend this is (`embedded`, `node`), for status output only.
     fn backend(&self) -> &'static str;
-
-    /// The latest sealed block.
-    async fn head(&self) -> Result<BlockInfo, ChainError>;
 
     /// The hash of block 0, which tells one chain from another: deployments
     /// put it in their salt, so the same deployer, salt and code give
     /// different addresses (and EIP-712 domains) on different chains.
     async fn genesis_hash(&self) -> Result<[u8; 32], ChainError>;
-
-    /// New blocks in order, each with the contract events it holds. A receiver that
-    /// falls more than the channel's capacity behind gets `Lagged` and must resync
-    /// from [`Chain::head`].
-    fn subscribe(&self) -> broadcast::Receiver<Arc<Block>>;
 
     /// Free native balance of `who`.
     async fn balance(&self, who: AccountId) -> Result<Balance, ChainError>;
@@ -51,7 +73,8 @@ pub trait Chain: Send + Sync {
     /// Uploads contract code; uploading code that is already there is not an error.
     async fn upload_code(&self, signer: &Signer, wasm: Vec<u8>) -> Result<Uploaded, ChainError>;
 
-    /// Instantiates uploaded code with SCALE-encoded constructor `input`.
+    /// Instantiates uploaded code with SCALE-encoded constructor `input`. A
+    /// constructor that returns an error is [`ChainError::Reverted`].
     async fn instantiate(
         &self,
         signer: &Signer,
@@ -61,8 +84,9 @@ pub trait Chain: Send + Sync {
         salt: Vec<u8>,
     ) -> Result<Instantiated, ChainError>;
 
-    /// Calls a contract message. A contract that returns an error is *not* a
-    /// [`ChainError`]: the outcome says `reverted` and carries the error's encoding.
+    /// Calls a contract message. A message that returns an error is *not* a
+    /// [`ChainError`]: the outcome says `reverted` and carries the error's
+    /// encoding, so callers decode it as the message's `Result`.
     async fn call(&self, signer: &Signer, contract: AccountId, value: Balance, input: Vec<u8>) -> Result<CallOutcome, ChainError>;
 
     /// Executes a message as `origin` without changing state: for reads and for

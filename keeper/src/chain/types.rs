@@ -5,10 +5,14 @@ use std::fmt;
 use lode_primitives::AccountId;
 use scale::Decode;
 
+use super::ChainError;
+
 /// Native currency amount (smallest units).
 pub type Balance = u128;
 /// `blake2_256` of contract code.
 pub type CodeHash = [u8; 32];
+/// A block's hash.
+pub type BlockHash = [u8; 32];
 
 /// Execution cost in the two dimensions Substrate meters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -46,6 +50,37 @@ pub struct BlockInfo {
     pub parent_hash: [u8; 32],
     /// Timestamp in milliseconds since the Unix epoch (as `pallet-timestamp` keeps it).
     pub timestamp_ms: u64,
+}
+
+impl BlockInfo {
+    /// Its number and hash.
+    pub fn at(&self) -> BlockRef {
+        BlockRef { number: self.number, hash: self.hash }
+    }
+}
+
+/// A block named by number and hash: a position on one fork.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BlockRef {
+    /// Height.
+    pub number: u64,
+    /// Hash.
+    pub hash: BlockHash,
+}
+
+impl fmt::Display for BlockRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{} (0x{}…)", self.number, hex::encode(&self.hash[..4]))
+    }
+}
+
+/// A new head the chain announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Head {
+    /// The best block changed: a new block on top, or a switch to another fork.
+    Best(BlockInfo),
+    /// A block became final: it and its ancestors can no longer be retracted.
+    Finalized(BlockInfo),
 }
 
 /// An event a contract emitted (`Contracts::ContractEmitted`).
@@ -120,33 +155,4 @@ pub struct Instantiated {
     pub address: AccountId,
     /// The constructor's execution.
     pub outcome: CallOutcome,
-}
-
-/// Why the chain could not do what was asked.
-#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
-pub enum ChainError {
-    /// The runtime rejected the call (bad origin, out of gas, trapped contract,
-    /// unknown code...). `detail` is the runtime's error name plus any contract
-    /// debug output.
-    #[error("the runtime rejected {what}: {detail}")]
-    Dispatch {
-        /// What was being done.
-        what: String,
-        /// The runtime's explanation.
-        detail: String,
-    },
-    /// A constructor or message returned an error and the contract reverted.
-    #[error("{what} reverted: contract returned error bytes 0x{data}")]
-    Reverted {
-        /// What was being done.
-        what: String,
-        /// Hex of the SCALE-encoded error.
-        data: String,
-    },
-    /// A return value did not decode as expected.
-    #[error("cannot decode contract output: {0}")]
-    Decode(String),
-    /// The backend has stopped (shutdown, or its thread died).
-    #[error("the chain backend has stopped")]
-    Stopped,
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use lode_miner::devices::{self, Inventory};
-use lode_miner::measure::{measure, Measurement};
+use lode_miner::measure::{format_rate, measure, Measurement};
 use lode_miner::DeviceId;
 
 /// Options of `lode mine`.
@@ -53,9 +53,14 @@ pub fn run(args: MineArgs) -> Result<()> {
     println!("measuring OpenSSL: openssl speed -seconds {} -bytes 96 -evp sha3-256 -multi {cores}…", args.seconds);
     match openssl_rate(args.seconds, cores) {
         Ok(reference) => {
-            println!("  openssl sha3-256 (96-byte messages, one permutation each): {}", rate(reference));
+            println!("  openssl sha3-256 (96-byte messages, one permutation each): {}", format_rate(reference));
             for m in &results {
-                println!("{:<10} {:>12}  = {:.2}× OpenSSL on {cores} cores", m.device.id.to_string(), rate(m.rate), m.rate / reference);
+                println!(
+                    "{:<10} {:>12}  = {:.2}× OpenSSL on {cores} cores",
+                    m.device.id.to_string(),
+                    format_rate(m.rate),
+                    m.rate / reference
+                );
             }
         }
         Err(e) => println!("  no OpenSSL comparison: {e:#}"),
@@ -76,17 +81,7 @@ fn print_list(inventory: &Inventory) {
 }
 
 fn describe(m: &Measurement) -> String {
-    format!("{} (batch {}, {} launches measured)", rate(m.rate), m.batch, m.launches)
-}
-
-/// `8.12 MH/s`
-pub fn rate(hashes_per_second: f64) -> String {
-    match hashes_per_second {
-        r if r >= 1e9 => format!("{:.2} GH/s", r / 1e9),
-        r if r >= 1e6 => format!("{:.2} MH/s", r / 1e6),
-        r if r >= 1e3 => format!("{:.2} kH/s", r / 1e3),
-        r => format!("{r:.0} H/s"),
-    }
+    format!("{} (batch {}, {} launches measured)", format_rate(m.rate), m.batch, m.launches)
 }
 
 /// Hashes per second of `openssl speed` on 96-byte SHA3-256 messages.
@@ -126,12 +121,5 @@ mod tests {
         assert!((r - 3_897_249.0).abs() < 1.0, "{r}");
         assert!(parse_openssl_speed("sha3-256 failed\n").is_err());
         assert!(parse_openssl_speed("sha3-256        abck\n").unwrap_err().to_string().contains("not a number"));
-    }
-
-    #[test]
-    fn rates_are_printed_with_units() {
-        assert_eq!(rate(8_120_000.0), "8.12 MH/s");
-        assert_eq!(rate(3_900_000_000.0), "3.90 GH/s");
-        assert_eq!(rate(12.0), "12 H/s");
     }
 }

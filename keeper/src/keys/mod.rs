@@ -4,11 +4,25 @@
 //! derives ECDSA accounts: `blake2_256(compressed public key)`. The same key later
 //! signs EIP-712 messages that contracts check with `ecdsa_recover`.
 
+mod address;
+mod keystore;
+mod keystore_error;
+mod keystore_json;
+mod keystore_stage;
+mod password;
+mod secret;
+
 use std::fmt;
 
 use blake2::{digest::consts::U32, Blake2b, Digest};
 use k256::ecdsa::SigningKey;
 use lode_primitives::AccountId;
+
+pub use address::{parse_account, ss58, BadAddress};
+pub use keystore::{KeyEntry, KeyFile, Keystore};
+pub use keystore_error::KeystoreError;
+pub use password::{Password, PasswordSource, PASSWORD_ENV};
+pub use secret::{secret_bytes, SecretInput};
 
 /// A secp256k1 signing key and the account it controls. `Debug` never shows the
 /// secret.

@@ -12,6 +12,7 @@
 //! * `build_block` resets the event list, so a block's events are collected just
 //!   before sealing it.
 
+use std::collections::{HashMap, VecDeque};
 use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -24,8 +25,8 @@ use ink_sandbox::{frame_system, pallet_balances, AccountId32, DefaultSandbox, Di
 use tokio::sync::{broadcast, oneshot};
 
 use super::{
-    AccountId, Balance, Block, BlockInfo, CallOutcome, Chain, ChainError, CodeHash, ContractEvent, Instantiated, StorageDeposit, Uploaded,
-    Weight,
+    AccountId, Balance, Block, BlockHash, BlockInfo, BlockSource, CallOutcome, Chain, ChainError, CodeHash, ContractEvent, Head,
+    HeadStream, Instantiated, StorageDeposit, Uploaded, Weight,
 };
 use crate::keys::Signer;
 
@@ -50,26 +51,34 @@ impl EmbeddedConfig {
     }
 }
 
-type Job = Box<dyn FnOnce(&mut Node) + Send>;
+type Job = Box<dyn FnOnce(&mut ChainState) + Send>;
 
 /// Handle to the embedded chain. Cheap to share behind an `Arc`; dropping the last
 /// handle stops the chain thread.
+///
+/// Every sealed block is final at once (as on an instant-seal dev node with
+/// no finality delay), and the chain never forks.
 pub struct EmbeddedChain {
     jobs: mpsc::Sender<Job>,
-    blocks: broadcast::Sender<Arc<Block>>,
+    heads: broadcast::Sender<Head>,
 }
+
+/// How many recent blocks the embedded chain keeps for [`BlockSource::block`]:
+/// enough for any follower to catch up after a stall of over an hour at one
+/// block a second.
+const KEPT_BLOCKS: usize = 4096;
 
 impl EmbeddedChain {
     /// Starts the runtime on its own thread and funds `config.endowed`.
     pub fn start(config: EmbeddedConfig) -> Result<Self, ChainError> {
         let (jobs, inbox) = mpsc::channel::<Job>();
-        let (blocks, _) = broadcast::channel(1024);
-        let block_tx = blocks.clone();
+        let (heads, _) = broadcast::channel(1024);
+        let head_tx = heads.clone();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         thread::Builder::new()
             .name("embedded-chain".into())
             .spawn(move || {
-                let node = Node::new(config, block_tx);
+                let node = ChainState::new(config, head_tx);
                 match node {
                     Ok(node) => {
                         let _ = ready_tx.send(Ok(()));
@@ -80,9 +89,9 @@ impl EmbeddedChain {
                     }
                 }
             })
-            .map_err(|e| ChainError::Dispatch { what: "starting the embedded chain".into(), detail: e.to_string() })?;
+            .map_err(|e| ChainError::Rejected { what: "starting the embedded chain".into(), detail: e.to_string() })?;
         ready_rx.recv().map_err(|_| ChainError::Stopped)??;
-        Ok(Self { jobs, blocks })
+        Ok(Self { jobs, heads })
     }
 
     /// Seals `n` blocks now and returns the last one. For tests and tools that
@@ -102,7 +111,7 @@ impl EmbeddedChain {
         self.exec(move |node| node.fund(who, amount)).await?
     }
 
-    async fn exec<T: Send + 'static>(&self, f: impl FnOnce(&mut Node) -> T + Send + 'static) -> Result<T, ChainError> {
+    async fn exec<T: Send + 'static>(&self, f: impl FnOnce(&mut ChainState) -> T + Send + 'static) -> Result<T, ChainError> {
         let (tx, rx) = oneshot::channel();
         self.jobs
             .send(Box::new(move |node| {
@@ -114,21 +123,46 @@ impl EmbeddedChain {
 }
 
 #[async_trait::async_trait]
+impl BlockSource for EmbeddedChain {
+    async fn head(&self) -> Result<BlockInfo, ChainError> {
+        self.exec(|node| node.head).await
+    }
+
+    async fn finalized(&self) -> Result<BlockInfo, ChainError> {
+        self.exec(|node| node.head).await
+    }
+
+    async fn block(&self, hash: BlockHash) -> Result<Option<Block>, ChainError> {
+        self.exec(move |node| node.by_hash.get(&hash).map(|b| Block::clone(b))).await
+    }
+
+    async fn block_hash(&self, number: u64) -> Result<Option<BlockHash>, ChainError> {
+        self.exec(move |node| node.history.iter().find(|b| b.info.number == number).map(|b| b.info.hash)).await
+    }
+
+    async fn follow(&self) -> Result<HeadStream, ChainError> {
+        let rx = self.heads.subscribe();
+        Ok(Box::pin(futures::stream::unfold(rx, |mut rx| async move {
+            loop {
+                match rx.recv().await {
+                    Ok(head) => return Some((Ok(head), rx)),
+                    // A follower that fell behind fills the gap from the next head.
+                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        })))
+    }
+}
+
+#[async_trait::async_trait]
 impl Chain for EmbeddedChain {
     fn backend(&self) -> &'static str {
         "embedded"
     }
 
-    async fn head(&self) -> Result<BlockInfo, ChainError> {
-        self.exec(|node| node.head).await
-    }
-
     async fn genesis_hash(&self) -> Result<[u8; 32], ChainError> {
-        self.exec(|node| node.sandbox.execute_with(|| frame_system::Pallet::<Runtime>::block_hash(0)).0).await
-    }
-
-    fn subscribe(&self) -> broadcast::Receiver<Arc<Block>> {
-        self.blocks.subscribe()
+        self.exec(|node| sandbox_genesis_hash(&mut node.sandbox)).await
     }
 
     async fn balance(&self, who: AccountId) -> Result<Balance, ChainError> {
@@ -143,7 +177,7 @@ impl Chain for EmbeddedChain {
             node.sandbox
                 .runtime_call(call, Some(from))
                 .map(|_| ())
-                .map_err(|e| ChainError::Dispatch { what: "transfer".into(), detail: describe(&e.error, &[]) })
+                .map_err(|e| ChainError::Rejected { what: "transfer".into(), detail: describe(&e.error, &[]) })
         })
         .await?
     }
@@ -154,7 +188,7 @@ impl Chain for EmbeddedChain {
             node.sandbox
                 .upload_contract(wasm, origin, None, Determinism::Enforced)
                 .map(|r| Uploaded { code_hash: r.code_hash.0, deposit: r.deposit })
-                .map_err(|e| ChainError::Dispatch { what: "code upload".into(), detail: describe(&e, &[]) })
+                .map_err(|e| ChainError::Rejected { what: "code upload".into(), detail: describe(&e, &[]) })
         })
         .await?
     }
@@ -174,7 +208,7 @@ impl Chain for EmbeddedChain {
             let res = node.sandbox.instantiate_contract(code_hash.to_vec(), value, input, salt, origin, gas, None);
             let events = contract_events(res.events.as_deref().unwrap_or_default(), before);
             let ret =
-                res.result.map_err(|e| ChainError::Dispatch { what: "instantiate".into(), detail: describe(&e, &res.debug_message) })?;
+                res.result.map_err(|e| ChainError::Rejected { what: "instantiate".into(), detail: describe(&e, &res.debug_message) })?;
             let outcome = outcome(ret.result, res.gas_consumed, res.gas_required, res.storage_deposit, events);
             if outcome.reverted {
                 return Err(ChainError::Reverted { what: "constructor".into(), data: hex::encode(&outcome.data) });
@@ -195,18 +229,22 @@ impl Chain for EmbeddedChain {
 }
 
 /// State owned by the chain thread.
-struct Node {
+struct ChainState {
     sandbox: DefaultSandbox,
     config: EmbeddedConfig,
     head: BlockInfo,
-    blocks: broadcast::Sender<Arc<Block>>,
+    heads: broadcast::Sender<Head>,
+    history: VecDeque<Arc<Block>>,
+    by_hash: HashMap<BlockHash, Arc<Block>>,
 }
 
-impl Node {
-    fn new(config: EmbeddedConfig, blocks: broadcast::Sender<Arc<Block>>) -> Result<Self, ChainError> {
-        let sandbox = DefaultSandbox::default();
-        let genesis = BlockInfo { number: 0, hash: [0; 32], parent_hash: [0; 32], timestamp_ms: config.genesis_ms };
-        let mut node = Self { sandbox, config, head: genesis, blocks };
+impl ChainState {
+    fn new(config: EmbeddedConfig, heads: broadcast::Sender<Head>) -> Result<Self, ChainError> {
+        let mut sandbox = DefaultSandbox::default();
+        let genesis_hash = sandbox_genesis_hash(&mut sandbox);
+        let genesis = BlockInfo { number: 0, hash: genesis_hash, parent_hash: [0; 32], timestamp_ms: config.genesis_ms };
+        let mut node = Self { sandbox, config, head: genesis, heads, history: VecDeque::new(), by_hash: HashMap::new() };
+        node.keep(Block { info: genesis, events: Vec::new() });
         // The sandbox starts inside block 1 with a timestamp in seconds; fix it.
         node.set_timestamp_for(1);
         for (who, amount) in node.config.endowed.clone() {
@@ -244,8 +282,21 @@ impl Node {
         self.set_timestamp_for(u64::from(next));
         let info = BlockInfo { number, hash: hash.0, parent_hash: self.head.hash, timestamp_ms };
         self.head = info;
-        // No subscribers is fine: nobody is watching yet.
-        let _ = self.blocks.send(Arc::new(Block { info, events }));
+        self.keep(Block { info, events });
+        // No subscribers is fine: nobody is following yet.
+        let _ = self.heads.send(Head::Best(info));
+        let _ = self.heads.send(Head::Finalized(info));
+    }
+
+    fn keep(&mut self, block: Block) {
+        let block = Arc::new(block);
+        self.by_hash.insert(block.info.hash, Arc::clone(&block));
+        self.history.push_back(block);
+        if self.history.len() > KEPT_BLOCKS {
+            if let Some(old) = self.history.pop_front() {
+                self.by_hash.remove(&old.info.hash);
+            }
+        }
     }
 
     fn set_timestamp_for(&mut self, number: u64) {
@@ -258,7 +309,7 @@ impl Node {
         self.sandbox
             .mint_into(&to_sb(who), amount)
             .map(|_| ())
-            .map_err(|e| ChainError::Dispatch { what: format!("funding {who}"), detail: describe(&e, &[]) })
+            .map_err(|e| ChainError::Rejected { what: format!("funding {who}"), detail: describe(&e, &[]) })
     }
 
     fn event_count(&mut self) -> usize {
@@ -280,9 +331,13 @@ impl Node {
         let res = if dry { self.sandbox.dry_run(run) } else { run(&mut self.sandbox) };
         let events = contract_events(res.events.as_deref().unwrap_or_default(), before);
         let ret =
-            res.result.map_err(|e| ChainError::Dispatch { what: "contract call".into(), detail: describe(&e, &res.debug_message) })?;
+            res.result.map_err(|e| ChainError::Rejected { what: "contract call".into(), detail: describe(&e, &res.debug_message) })?;
         Ok(outcome(ret, res.gas_consumed, res.gas_required, res.storage_deposit, events))
     }
+}
+
+fn sandbox_genesis_hash(sandbox: &mut DefaultSandbox) -> BlockHash {
+    sandbox.execute_with(|| frame_system::Pallet::<Runtime>::block_hash(0)).0
 }
 
 type EventRecord = frame_system::EventRecord<RuntimeEvent, ink_sandbox::H256>;

@@ -2,8 +2,10 @@
 
 use lode_deploy::{Deployed, Deployer, Suite, SuiteConfig};
 
+use std::sync::Arc;
+
+use super::{Contracts, MissingContract};
 use crate::chain::{AccountId, Chain};
-use crate::events::EventRegistry;
 use crate::keys::Signer;
 
 /// The deploy library's port, served by a chain backend and a signer.
@@ -42,19 +44,26 @@ impl Deployer for ChainDeployer<'_> {
     }
 }
 
-/// Deploys the suite and returns the record plus an event registry for it.
+/// Why the suite could not be deployed and wired.
+#[derive(Debug, thiserror::Error)]
+pub enum SuiteDeployError {
+    /// A step of the plan failed.
+    #[error(transparent)]
+    Deploy(#[from] lode_deploy::DeployError),
+    /// The record lacks a contract the clients need.
+    #[error(transparent)]
+    Missing(#[from] MissingContract),
+}
+
+/// Deploys the suite as `signer` and returns the record plus clients of it,
+/// reading as `signer`.
 pub async fn deploy_suite(
-    chain: &dyn Chain,
+    chain: Arc<dyn Chain>,
     signer: &Signer,
     suite: &Suite,
     config: &SuiteConfig,
-) -> Result<(Deployed, EventRegistry), lode_deploy::DeployError> {
-    let deployed = suite.deploy(&ChainDeployer::new(chain, signer), config).await?;
-    let mut registry = EventRegistry::default();
-    for c in &deployed.contracts {
-        if let Some(artifact) = suite.artifact(&c.name) {
-            registry.register(&c.name, c.address, artifact.metadata.clone());
-        }
-    }
-    Ok((deployed, registry))
+) -> Result<(Deployed, Contracts), SuiteDeployError> {
+    let deployed = suite.deploy(&ChainDeployer::new(&*chain, signer), config).await?;
+    let contracts = Contracts::new(chain, suite, &deployed, signer.account_id())?;
+    Ok((deployed, contracts))
 }

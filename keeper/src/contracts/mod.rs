@@ -1,0 +1,77 @@
+//! The deployed suite, seen through typed clients: duties call
+//! `contracts.token.mining_state()`, never a message label.
+
+mod client;
+mod deploy;
+mod events;
+mod roles;
+mod token;
+mod wiring;
+
+use std::sync::Arc;
+
+use lode_deploy::{Deployed, Suite};
+
+pub use client::{ContractClient, ContractError, SuiteContract};
+pub use deploy::{deploy_suite, ChainDeployer};
+pub use events::{EventRegistry, NamedEvent};
+pub use roles::{AlertsClient, GovernorClient, SplitterClient, StakingClient};
+pub use token::TokenClient;
+pub use wiring::Wiring;
+
+use crate::chain::{AccountId, Chain};
+
+/// Clients of every contract in a deployment, and the registry that names
+/// their events.
+#[derive(Debug, Clone)]
+pub struct Contracts {
+    /// LODE.
+    pub token: TokenClient,
+    /// Staking.
+    pub staking: StakingClient,
+    /// The splitter.
+    pub splitter: SplitterClient,
+    /// Governance.
+    pub governor: GovernorClient,
+    /// Alerts.
+    pub alerts: AlertsClient,
+    /// Names events by contract and signature topic.
+    pub events: EventRegistry,
+}
+
+/// A deployment record that lacks a contract of the suite.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[error("the deployment has no {0} contract (or its artifact is missing); deploy the whole suite with `lode deploy`")]
+pub struct MissingContract(pub SuiteContract);
+
+impl Contracts {
+    /// Clients of `deployed` on `chain`, reading as `reader`.
+    pub fn new(chain: Arc<dyn Chain>, suite: &Suite, deployed: &Deployed, reader: AccountId) -> Result<Self, MissingContract> {
+        let mut events = EventRegistry::default();
+        let client = |c: SuiteContract| {
+            let address = deployed.address(c.name()).ok_or(MissingContract(c))?;
+            let artifact = suite.artifact(c.name()).ok_or(MissingContract(c))?;
+            Ok::<_, MissingContract>(ContractClient::new(c, address, Arc::new(artifact.metadata.clone()), Arc::clone(&chain), reader))
+        };
+        let all = SuiteContract::ALL.map(client);
+        for c in all.iter().flatten() {
+            if let Some(artifact) = suite.artifact(c.contract().name()) {
+                events.register(c.contract().name(), c.address(), artifact.metadata.clone());
+            }
+        }
+        let [token, staking, splitter, governor, alerts] = all;
+        Ok(Contracts {
+            token: TokenClient(token?),
+            staking: StakingClient(staking?),
+            splitter: SplitterClient(splitter?),
+            governor: GovernorClient(governor?),
+            alerts: AlertsClient(alerts?),
+            events,
+        })
+    }
+
+    /// Every client, in deployment order.
+    pub fn all(&self) -> [&ContractClient; 5] {
+        [&self.token.0, &self.staking.0, &self.splitter.0, &self.governor.0, &self.alerts.0]
+    }
+}

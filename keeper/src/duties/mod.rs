@@ -1,0 +1,5 @@
+//! The keeper's duties, one module each. Each implements
+//! [`crate::runtime::Duty`].
+
+pub mod console;
+pub mod mining;
