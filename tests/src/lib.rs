@@ -4,6 +4,7 @@
 use std::sync::OnceLock;
 
 pub mod eip712;
+pub mod node;
 
 use alloy_primitives::B256;
 use alloy_signer_local::PrivateKeySigner;

@@ -12,6 +12,7 @@
 
 pub mod embedded;
 mod error;
+pub mod node;
 mod types;
 
 use futures::stream::BoxStream;

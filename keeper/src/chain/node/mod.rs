@@ -1,0 +1,349 @@
+//! The node backend: subxt over WebSocket to a Substrate node with
+//! `pallet-contracts`.
+//!
+//! * Several endpoints, tried in order; a transport failure or timeout moves
+//!   to the next one and the request is made again there (reads only: a
+//!   submission whose fate is unknown is reported, not repeated).
+//! * Extrinsics are signed with the keeper's secp256k1 key
+//!   ([`signing::EcdsaSigner`]); nonces come from one allocator per key
+//!   ([`nonce::NonceAllocator`]).
+//! * Calls are dry-run first (`ContractsApi_*`), for their output and for the
+//!   weight and deposit limits the extrinsic then carries, with a margin.
+
+mod calls;
+mod connection;
+mod dispatch;
+mod errors;
+mod metrics;
+mod nonce;
+mod runtime_api;
+mod signing;
+mod submit;
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use tokio::sync::RwLock;
+
+pub use calls::Limits;
+pub use metrics::NodeMetrics;
+pub use nonce::NonceAllocator;
+
+use self::connection::Connection;
+use self::runtime_api::{with_margin, DryRun};
+use super::{
+    AccountId, Balance, Block, BlockHash, BlockInfo, BlockSource, CallOutcome, Chain, ChainError, CodeHash, Head, HeadStream, Instantiated,
+    StorageDeposit, Uploaded,
+};
+use crate::keys::Signer;
+
+/// Percent added to dry-run weights and deposits for the extrinsic's limits.
+const MARGIN_PERCENT: u64 = 10;
+
+/// How to reach the node.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// WebSocket URLs, tried in order.
+    pub endpoints: Vec<String>,
+    /// Longest wait for one request.
+    pub request_timeout: Duration,
+}
+
+/// A node, through one of its endpoints.
+pub struct NodeChain {
+    config: NodeConfig,
+    current: RwLock<Option<Arc<Connection>>>,
+    next: AtomicUsize,
+    nonces: NonceAllocator,
+    metrics: NodeMetrics,
+}
+
+impl NodeChain {
+    /// Connects to the first endpoint that answers. Fails, naming every
+    /// endpoint tried, when none does.
+    pub async fn connect(config: NodeConfig, metrics: NodeMetrics) -> Result<Self, ChainError> {
+        if config.endpoints.is_empty() {
+            return Err(ChainError::BadInput("no node endpoint given".into()));
+        }
+        let chain = NodeChain { config, current: RwLock::new(None), next: AtomicUsize::new(0), nonces: NonceAllocator::default(), metrics };
+        chain.conn().await?;
+        Ok(chain)
+    }
+
+    /// The endpoint in use, if connected.
+    pub async fn endpoint(&self) -> Option<String> {
+        self.current.read().await.as_ref().map(|c| c.endpoint.clone())
+    }
+
+    /// The nonce allocator (tests corrupt it to see it recover).
+    pub fn nonces(&self) -> &NonceAllocator {
+        &self.nonces
+    }
+
+    async fn conn(&self) -> Result<Arc<Connection>, ChainError> {
+        if let Some(c) = self.current.read().await.as_ref() {
+            return Ok(Arc::clone(c));
+        }
+        let mut current = self.current.write().await;
+        if let Some(c) = current.as_ref() {
+            return Ok(Arc::clone(c));
+        }
+        let n = self.config.endpoints.len();
+        let mut failures = Vec::new();
+        for i in 0..n {
+            let index = self.next.load(Ordering::Relaxed).wrapping_add(i) % n;
+            let endpoint = &self.config.endpoints[index];
+            match tokio::time::timeout(self.config.request_timeout, Connection::open(endpoint)).await {
+                Ok(Ok(c)) => {
+                    let c = Arc::new(c);
+                    self.next.store(index, Ordering::Relaxed);
+                    *current = Some(Arc::clone(&c));
+                    tracing::info!(endpoint, "connected to the node");
+                    return Ok(c);
+                }
+                Ok(Err(e)) => failures.push(format!("{endpoint}: {e}")),
+                Err(_) => failures.push(format!("{endpoint}: no answer within {:?}", self.config.request_timeout)),
+            }
+        }
+        Err(ChainError::Transport { endpoint: self.config.endpoints.join(", "), detail: failures.join("; ") })
+    }
+
+    /// Drops `failed` and moves on to the next endpoint.
+    async fn fail_over(&self, failed: &Arc<Connection>) {
+        let mut current = self.current.write().await;
+        if current.as_ref().is_some_and(|c| Arc::ptr_eq(c, failed)) {
+            *current = None;
+            self.next.fetch_add(1, Ordering::Relaxed);
+            self.metrics.failovers.inc();
+            tracing::warn!(endpoint = failed.endpoint, "the node connection failed; trying the next endpoint");
+        }
+    }
+
+    /// Runs a read, failing over and trying again on a transport failure or
+    /// timeout, once per endpoint.
+    async fn read<T, F, Fut>(&self, op: F) -> Result<T, ChainError>
+    where
+        F: Fn(Arc<Connection>) -> Fut,
+        Fut: Future<Output = Result<T, ChainError>>,
+    {
+        let mut last = None;
+        for _ in 0..=self.config.endpoints.len() {
+            let conn = self.conn().await?;
+            let result = match tokio::time::timeout(self.config.request_timeout, op(Arc::clone(&conn))).await {
+                Ok(r) => r,
+                Err(_) => Err(ChainError::Timeout(format!("{}: no answer within {:?}", conn.endpoint, self.config.request_timeout))),
+            };
+            match result {
+                Err(e @ (ChainError::Transport { .. } | ChainError::Timeout(_))) => {
+                    self.metrics.rpc_errors.inc();
+                    self.fail_over(&conn).await;
+                    last = Some(e);
+                }
+                other => return other,
+            }
+        }
+        Err(last.unwrap_or(ChainError::Stopped))
+    }
+
+    /// Submits `call` and waits for it to be in a block. A transport failure
+    /// drops the connection (the next request fails over) but is not retried
+    /// here: the extrinsic may be in the pool.
+    async fn submit(&self, signer: &Signer, call: subxt::tx::DynamicPayload, what: &str) -> Result<submit::Included, ChainError> {
+        let conn = self.conn().await?;
+        let result = submit::submit(&conn, &self.nonces, &self.metrics, &signing::EcdsaSigner(signer), &call, what).await;
+        if let Err(ChainError::Transport { .. }) = &result {
+            self.fail_over(&conn).await;
+        }
+        result
+    }
+
+    /// Transfers `amount` from the sr25519 dev account `//Alice`, which a dev
+    /// node's genesis funds (it funds no ECDSA account): how `lode deploy
+    /// --dev` pays for a keeper's first extrinsics.
+    pub async fn fund_from_alice(&self, to: AccountId, amount: Balance) -> Result<(), ChainError> {
+        let conn = self.conn().await?;
+        let alice = subxt_signer::sr25519::dev::alice();
+        submit::submit(&conn, &self.nonces, &self.metrics, &alice, &calls::transfer(to, amount), "funding from //Alice").await.map(|_| ())
+    }
+
+    async fn dry_run_raw(&self, method: &'static str, args: Vec<u8>, instantiate: bool) -> Result<DryRun, ChainError> {
+        self.read(|c| {
+            let args = args.clone();
+            async move {
+                let bytes = c.rpc.state_call(method, Some(&args), None).await.map_err(|e| errors::classify_rpc(e, &c.endpoint, method))?;
+                runtime_api::decode_exec(&bytes, instantiate).map_err(|e| ChainError::Decode(format!("{method}: {e}")))
+            }
+        })
+        .await
+    }
+
+    async fn metadata(&self) -> Result<subxt::Metadata, ChainError> {
+        Ok(self.conn().await?.client.metadata())
+    }
+
+    fn limits(dry: &DryRun) -> Limits {
+        let deposit = match dry.deposit {
+            StorageDeposit::Charge(c) => c.saturating_add(c / 100 * u128::from(MARGIN_PERCENT)),
+            StorageDeposit::Refund(_) => 0,
+        };
+        Limits { weight: with_margin(dry.required, MARGIN_PERCENT), storage_deposit: Some(deposit) }
+    }
+
+    async fn rejected(&self, what: &str, error: &[u8], debug: &str) -> ChainError {
+        let name = match self.metadata().await {
+            Ok(m) => dispatch::describe(error, &m),
+            Err(_) => format!("0x{}", hex::encode(error)),
+        };
+        let detail = if debug.trim().is_empty() { name } else { format!("{name} (contract said: {})", debug.trim()) };
+        ChainError::Rejected { what: what.to_owned(), detail }
+    }
+}
+
+fn outcome(dry: &DryRun, data: Vec<u8>, reverted: bool, events: Vec<super::ContractEvent>) -> CallOutcome {
+    CallOutcome { data, reverted, weight_consumed: dry.consumed, weight_required: dry.required, storage_deposit: dry.deposit, events }
+}
+
+#[async_trait::async_trait]
+impl BlockSource for NodeChain {
+    async fn head(&self) -> Result<BlockInfo, ChainError> {
+        self.read(|c| async move { c.info(None).await?.ok_or_else(|| ChainError::Decode("the node has no best block".into())) }).await
+    }
+
+    async fn finalized(&self) -> Result<BlockInfo, ChainError> {
+        self.read(|c| async move { c.finalized().await }).await
+    }
+
+    async fn block(&self, hash: BlockHash) -> Result<Option<Block>, ChainError> {
+        self.read(|c| async move { c.block(hash).await }).await
+    }
+
+    async fn block_hash(&self, number: u64) -> Result<Option<BlockHash>, ChainError> {
+        self.read(|c| async move { c.hash_at(number).await }).await
+    }
+
+    async fn follow(&self) -> Result<HeadStream, ChainError> {
+        let conn = self.conn().await?;
+        let endpoint = conn.endpoint.clone();
+        let rpc_err = |e| errors::classify_rpc(e, &endpoint, "following heads");
+        let best = conn.rpc.chain_subscribe_new_heads().await.map_err(rpc_err)?;
+        let finalized = conn.rpc.chain_subscribe_finalized_heads().await.map_err(rpc_err)?;
+        let tag = |s: subxt::ext::subxt_rpcs::client::RpcSubscription<_>, best: bool| s.map(move |h| (best, h));
+        let merged = futures::stream::select(tag(best, true), tag(finalized, false));
+        let stream = merged.then(move |(best, header)| {
+            let conn = Arc::clone(&conn);
+            async move {
+                let header = header.map_err(|e| errors::classify_rpc(e, &conn.endpoint, "following heads"))?;
+                let info = conn.info_of(&header).await?;
+                Ok(if best { Head::Best(info) } else { Head::Finalized(info) })
+            }
+        });
+        Ok(Box::pin(stream))
+    }
+}
+
+#[async_trait::async_trait]
+impl Chain for NodeChain {
+    fn backend(&self) -> &'static str {
+        "node"
+    }
+
+    async fn genesis_hash(&self) -> Result<[u8; 32], ChainError> {
+        Ok(self.conn().await?.client.genesis_hash().0)
+    }
+
+    async fn balance(&self, who: AccountId) -> Result<Balance, ChainError> {
+        self.read(|c| async move { c.balance(who).await }).await
+    }
+
+    async fn transfer(&self, signer: &Signer, to: AccountId, amount: Balance) -> Result<(), ChainError> {
+        self.submit(signer, calls::transfer(to, amount), "transfer").await.map(|_| ())
+    }
+
+    async fn upload_code(&self, signer: &Signer, wasm: Vec<u8>) -> Result<Uploaded, ChainError> {
+        let origin = signer.account_id().0;
+        let args = runtime_api::upload_args(origin, &wasm);
+        let raw = self
+            .read(|c| {
+                let args = args.clone();
+                async move {
+                    c.rpc
+                        .state_call("ContractsApi_upload_code", Some(&args), None)
+                        .await
+                        .map_err(|e| errors::classify_rpc(e, &c.endpoint, "code upload dry run"))
+                }
+            })
+            .await?;
+        let dry = runtime_api::decode_upload(&raw).map_err(|e| ChainError::Decode(format!("ContractsApi_upload_code: {e}")))?;
+        let (code_hash, deposit) = match dry {
+            Ok(ok) => ok,
+            Err(error) => return Err(self.rejected("code upload", &error, "").await),
+        };
+        if deposit == 0 {
+            // Already stored: nothing to pay for, nothing to send.
+            return Ok(Uploaded { code_hash, deposit: 0 });
+        }
+        let limit = deposit.saturating_add(deposit / 100 * u128::from(MARGIN_PERCENT));
+        self.submit(signer, calls::upload_code(wasm, Some(limit)), "code upload").await?;
+        Ok(Uploaded { code_hash, deposit })
+    }
+
+    async fn instantiate(
+        &self,
+        signer: &Signer,
+        code_hash: CodeHash,
+        value: Balance,
+        input: Vec<u8>,
+        salt: Vec<u8>,
+    ) -> Result<Instantiated, ChainError> {
+        let args = runtime_api::instantiate_args(signer.account_id().0, value, code_hash, &input, &salt);
+        let dry = self.dry_run_raw("ContractsApi_instantiate", args, true).await?;
+        let executed = match &dry.result {
+            Ok(e) => e.clone(),
+            Err(error) => return Err(self.rejected("instantiate", error, &dry.debug).await),
+        };
+        if executed.reverted {
+            return Err(ChainError::Reverted { what: "constructor".into(), data: hex::encode(&executed.data) });
+        }
+        let included = self.submit(signer, calls::instantiate(code_hash, value, Self::limits(&dry), input, salt), "instantiate").await?;
+        let address = included
+            .runtime_events
+            .iter()
+            .find(|(p, v, _)| p == "Contracts" && v == "Instantiated")
+            .and_then(|(_, _, fields)| submit::two_accounts(fields))
+            .map(|(_, contract)| contract)
+            .or(executed.account.map(AccountId))
+            .ok_or_else(|| ChainError::Decode("the instantiation emitted no Contracts::Instantiated event".into()))?;
+        Ok(Instantiated { address, outcome: outcome(&dry, executed.data, false, included.events) })
+    }
+
+    async fn call(&self, signer: &Signer, contract: AccountId, value: Balance, input: Vec<u8>) -> Result<CallOutcome, ChainError> {
+        let dry = self.dry_run(signer.account_id(), contract, value, input.clone()).await?;
+        if dry.reverted {
+            // The message returned an error: sending it would only pay for
+            // the same refusal.
+            return Ok(dry);
+        }
+        let limits = Limits {
+            weight: with_margin(dry.weight_required, MARGIN_PERCENT),
+            storage_deposit: Some(match dry.storage_deposit {
+                StorageDeposit::Charge(c) => c.saturating_add(c / 100 * u128::from(MARGIN_PERCENT)),
+                StorageDeposit::Refund(_) => 0,
+            }),
+        };
+        let included = self.submit(signer, calls::contract_call(contract, value, limits, input), "contract call").await?;
+        tracing::debug!(extrinsic = hex::encode(included.extrinsic), block = hex::encode(included.block), "contract call included");
+        Ok(CallOutcome { events: included.events, ..dry })
+    }
+
+    async fn dry_run(&self, origin: AccountId, contract: AccountId, value: Balance, input: Vec<u8>) -> Result<CallOutcome, ChainError> {
+        let args = runtime_api::call_args(origin.0, contract.0, value, &input);
+        let dry = self.dry_run_raw("ContractsApi_call", args, false).await?;
+        match &dry.result {
+            Ok(e) => Ok(outcome(&dry, e.data.clone(), e.reverted, Vec::new())),
+            Err(error) => Err(self.rejected("contract call", error, &dry.debug).await),
+        }
+    }
+}

