@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use lode_deploy::{Suite, SuiteConfig};
 use lode_keeper::chain::node::{NodeChain, NodeMetrics};
-use lode_keeper::chain::Chain;
+use lode_keeper::chain::{BlockSource, Chain};
 use lode_keeper::contracts::{deploy_suite, Contracts, Wiring};
 use lode_keeper::duties::mining::{self, Submitted};
 use lode_keeper::keys::Signer;
@@ -156,4 +156,109 @@ async fn one_key_submits_concurrently_without_nonce_gaps_and_recovers_a_corrupte
         chain.transfer(&keeper, Signer::dev("payee-0").account_id(), 1).await.expect("a corrupted counter recovers");
         assert_eq!(metrics.nonce_resyncs.get(), resyncs + 1, "the drift was noticed");
     }
+}
+
+/// A TCP proxy to `target` on loopback, and the handle that kills it with
+/// every connection it carries: an endpoint that dies.
+async fn proxy(target: u16) -> (u16, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let task = tokio::spawn(async move {
+        // Dropping the set (when this task is aborted) aborts every connection.
+        let mut conns = tokio::task::JoinSet::new();
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            conns.spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(("127.0.0.1", target)).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    (port, task)
+}
+
+#[tokio::test]
+async fn reads_fail_over_to_the_next_endpoint_when_one_dies() {
+    let Some(node) = DevNode::start() else { return };
+    let (port, proxy_task) = proxy(node.rpc_port).await;
+    let via_proxy = format!("ws://127.0.0.1:{port}");
+    let metrics = NodeMetrics::default();
+    let chain = node.connect(vec![via_proxy.clone(), node.url()], metrics.clone()).await;
+    assert_eq!(chain.endpoint().await, Some(via_proxy), "the first endpoint is used while it lives");
+    let before = chain.head().await.unwrap();
+
+    proxy_task.abort();
+    let _ = proxy_task.await;
+    let killed = Instant::now();
+    let after = chain.head().await.expect("the read fails over and succeeds");
+    let took = killed.elapsed();
+    eprintln!("failover to the second endpoint took {:.0} ms", took.as_secs_f64() * 1e3);
+    assert_eq!(after.hash, before.hash, "the same chain, read through the other endpoint");
+    assert_eq!(chain.endpoint().await, Some(node.url()));
+    assert_eq!(metrics.failovers.get(), 1);
+
+    // Writes go through the new endpoint too.
+    let keeper = Signer::dev("keeper");
+    chain.fund_from_alice(keeper.account_id(), KEEPER_FUNDS).await.expect("submits through the second endpoint");
+}
+
+#[tokio::test]
+async fn the_watcher_delivers_every_block_once_across_a_node_restart() {
+    let Some(mut node) = DevNode::start() else { return };
+    let store_dir = tempfile::tempdir().unwrap();
+    let store = lode_keeper::store::Store::open(&lode_keeper::store::StoreLocation::SqliteFile(store_dir.path().join("keeper.db")))
+        .await
+        .expect("a SQLite store");
+    let cursor = Arc::new(lode_keeper::store::NamedCursor::new(store, "watcher"));
+    let chain = Arc::new(node.connect(vec![node.url()], NodeMetrics::default()).await);
+    let keeper = Signer::dev("keeper");
+    let payee = Signer::dev("payee").account_id();
+
+    let notifications = Notifications::default();
+    let mut seen = notifications.subscribe();
+    let mut watcher = Watcher::new(chain.clone(), notifications.clone(), Confirmation::Finality, Some(cursor), WatcherMetrics::default());
+    let (stopper, mut stop, _drain) = shutdown::channel();
+    let watching = tokio::spawn(async move { watcher.watch(&mut stop).await });
+
+    // Each extrinsic seals a block on a dev node.
+    chain.fund_from_alice(keeper.account_id(), KEEPER_FUNDS).await.unwrap();
+    for _ in 0..3 {
+        chain.transfer(&keeper, payee, 1_000_000_000_000).await.unwrap();
+    }
+    // SIGKILL can lose blocks the node had not flushed; the watcher then sees
+    // them retracted. Let these become final first, so that does not happen here.
+    let sealed = chain.head().await.unwrap();
+    while chain.finalized().await.unwrap().number < sealed.number {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    node.restart();
+    // Blocks sealed while the watcher cannot see them: it backs off and reconnects.
+    let restarted = node.connect(vec![node.url()], NodeMetrics::default()).await;
+    for _ in 0..4 {
+        restarted.transfer(&keeper, payee, 1_000_000_000_000).await.unwrap();
+    }
+    let head = restarted.head().await.unwrap();
+
+    let mut delivered = Vec::new();
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while delivered.last().is_none_or(|b: &lode_keeper::chain::BlockInfo| b.number < head.number) {
+            match seen.recv().await.expect("the watcher publishes") {
+                ChainNotification::NewBlock(b) => delivered.push(b.info),
+                ChainNotification::Reorg { retracted, .. } => panic!("final blocks were retracted: {retracted:?}"),
+                _ => {}
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("the watcher did not reach #{} after the restart; it delivered {:?}", head.number, delivered.last()));
+    stopper.fire();
+    watching.await.unwrap().expect("the watcher stops cleanly");
+
+    let numbers: Vec<u64> = delivered.iter().map(|b| b.number).collect();
+    let first = numbers[0];
+    assert_eq!(numbers, (first..=head.number).collect::<Vec<_>>(), "every block once, in order, across the restart");
+    for b in &delivered {
+        assert_eq!(restarted.block_hash(b.number).await.unwrap(), Some(b.hash), "block #{} is the node's own", b.number);
+    }
+    assert!(head.number >= first + 7, "the blocks sealed before and after the restart were all delivered");
 }

@@ -75,10 +75,15 @@ impl Watcher {
         }
         let mut backoff = Backoff::default();
         loop {
+            let followed = std::time::Instant::now();
             let result = tokio::select! {
                 _ = shutdown.wait() => return Ok(()),
                 r = self.follow_once() => r,
             };
+            if followed.elapsed() > Duration::from_secs(30) {
+                // It worked for a while: this is a new outage, not the same one.
+                backoff = Backoff::default();
+            }
             match result {
                 Ok(()) => tracing::info!("the head subscription ended; following again"),
                 Err(WatchError::Chain(e)) if e.retryable() => {
@@ -135,7 +140,10 @@ impl Watcher {
     }
 
     async fn on_best(&mut self, head: BlockInfo) -> Result<(), WatchError> {
-        if self.canon.tip() == Some(head.at()) {
+        if self.canon.contains(&head.hash) {
+            // The tip again, or an ancestor announced late (a subscription's
+            // first message after a reconnect): the canonical chain only
+            // moves back when a longer fork arrives, and that has a new head.
             return Ok(());
         }
         let mut path = Vec::new();

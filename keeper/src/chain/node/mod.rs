@@ -225,22 +225,25 @@ impl BlockSource for NodeChain {
     }
 
     async fn follow(&self) -> Result<HeadStream, ChainError> {
-        let conn = self.conn().await?;
-        let endpoint = conn.endpoint.clone();
-        let rpc_err = |e| errors::classify_rpc(e, &endpoint, "following heads");
-        let best = conn.rpc.chain_subscribe_new_heads().await.map_err(rpc_err)?;
-        let finalized = conn.rpc.chain_subscribe_finalized_heads().await.map_err(rpc_err)?;
-        let tag = |s: subxt::ext::subxt_rpcs::client::RpcSubscription<_>, best: bool| s.map(move |h| (best, h));
-        let merged = futures::stream::select(tag(best, true), tag(finalized, false));
-        let stream = merged.then(move |(best, header)| {
-            let conn = Arc::clone(&conn);
-            async move {
-                let header = header.map_err(|e| errors::classify_rpc(e, &conn.endpoint, "following heads"))?;
-                let info = conn.info_of(&header).await?;
-                Ok(if best { Head::Best(info) } else { Head::Finalized(info) })
-            }
-        });
-        Ok(Box::pin(stream))
+        // Through `read`, so a dead connection fails over to the next endpoint.
+        self.read(|conn| async move {
+            let endpoint = conn.endpoint.clone();
+            let rpc_err = |e| errors::classify_rpc(e, &endpoint, "following heads");
+            let best = conn.rpc.chain_subscribe_new_heads().await.map_err(rpc_err)?;
+            let finalized = conn.rpc.chain_subscribe_finalized_heads().await.map_err(rpc_err)?;
+            let tag = |s: subxt::ext::subxt_rpcs::client::RpcSubscription<_>, best: bool| s.map(move |h| (best, h));
+            let merged = futures::stream::select(tag(best, true), tag(finalized, false));
+            let stream = merged.then(move |(best, header)| {
+                let conn = Arc::clone(&conn);
+                async move {
+                    let header = header.map_err(|e| errors::classify_rpc(e, &conn.endpoint, "following heads"))?;
+                    let info = conn.info_of(&header).await?;
+                    Ok(if best { Head::Best(info) } else { Head::Finalized(info) })
+                }
+            });
+            Ok(Box::pin(stream) as HeadStream)
+        })
+        .await
     }
 }
 
