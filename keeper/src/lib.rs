@@ -9,6 +9,7 @@
 //! * [`contracts`]: typed clients of the deployed suite;
 //! * [`duties`]: the work (mining, console output; settlement and alerting come next);
 //! * [`store`]: the SQL store (SQLite or PostgreSQL): cursor, and later the ledger;
+//! * [`config`]: the TOML config with `LODE_` environment overrides, validated once at start;
 //! * [`alerting`], [`http`], [`keys`]: alerts, the HTTP server, keys and addresses;
 //! * [`cmd`]: one file per `lode` subcommand, which assembles the above.
 //!
@@ -17,6 +18,7 @@
 pub mod alerting;
 pub mod chain;
 pub mod cmd;
+pub mod config;
 pub mod contracts;
 pub mod duties;
 pub mod http;

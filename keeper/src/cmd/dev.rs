@@ -11,20 +11,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use lode_deploy::{builder, BuildOptions, Builder, Suite, SuiteConfig, Workspace, DEPLOY_ORDER};
+use lode_deploy::SuiteConfig;
 use prometheus_client::registry::Registry;
 
-use crate::alerting::AlertHook;
 use crate::chain::embedded::{EmbeddedChain, EmbeddedConfig};
 use crate::chain::{AccountId, Chain};
 use crate::contracts::{deploy_suite, Wiring};
-use crate::duties::console::ConsoleDuty;
-use crate::duties::mining::{MiningConfig, MiningDuty, MiningMetrics};
-use crate::http::HttpServer;
 use crate::keys::{ss58, Signer, DEV_ACCOUNTS};
-use crate::runtime::{self, Context, DutyBoard, Supervisor};
-use crate::watcher::{Confirmation, Notifications, Watcher, WatcherMetrics};
-use lode_miner::devices::Inventory;
+use crate::watcher::Confirmation;
 use lode_miner::DeviceId;
 
 /// Options of `lode dev`.
@@ -59,22 +53,7 @@ const DEV_ENDOWMENT: u128 = 1_000_000_000_000_000_000;
 
 /// Runs `lode dev` until `--blocks` is reached or a signal stops it.
 pub async fn run(args: DevArgs, workspace: PathBuf) -> Result<()> {
-    let (stopper, shutdown, drain) = runtime::shutdown::channel();
-    runtime::stop_on_signals(stopper.clone()).context("installing signal handlers")?;
-
-    let workspace = Workspace::at(workspace)?;
-    let builder = Builder::new(workspace)?;
-    let opts = BuildOptions { force: args.rebuild, quiet: false };
-    // Only the suite: test fixtures under contracts/ are not deployed.
-    let suite_names: Vec<String> = DEPLOY_ORDER.iter().map(|n| (*n).to_owned()).collect();
-    let artifacts =
-        tokio::task::spawn_blocking(move || builder.build_many(&suite_names, opts, &mut |e| eprintln!("{}", builder::describe(&e))))
-            .await
-            .context("contract build task panicked")??;
-    let suite = Suite::new(artifacts)?;
-    if stopper.is_fired() {
-        return Ok(());
-    }
+    let suite = super::suite::build(workspace, args.rebuild).await?;
 
     let alice = Signer::dev("alice");
     let endowed = DEV_ACCOUNTS.iter().map(|n| (Signer::dev(n).account_id(), DEV_ENDOWMENT)).collect();
@@ -103,43 +82,16 @@ pub async fn run(args: DevArgs, workspace: PathBuf) -> Result<()> {
         println!("  {line}");
     }
 
-    let mut registry = Registry::with_prefix("lode");
-    let board = DutyBoard::default();
-    let notifications = Notifications::default();
-    let mut supervisor = Supervisor::new(board.clone(), Duration::from_secs(10));
-    // Every embedded block is final at once.
-    let watcher_metrics = WatcherMetrics::register(&mut registry);
-    supervisor.add(Watcher::new(chain.clone(), notifications.clone(), Confirmation::Finality, None, watcher_metrics));
-    let mining = if args.no_mine {
-        None
-    } else {
-        let devices = if args.devices.is_empty() {
-            let inventory = Inventory::scan();
-            if let Some(why) = &inventory.opencl_missing {
-                eprintln!("note: {why}");
-            }
-            vec![inventory.preferred()]
-        } else {
-            args.devices.clone()
-        };
-        let config =
-            MiningConfig { devices, beneficiary: contracts.splitter.0.address(), stall_after: Duration::from_secs(args.stall_secs) };
-        let metrics = MiningMetrics::register(&mut registry);
-        let duty = MiningDuty::start(&config, alice.account_id(), metrics.clone())?;
-        for d in duty.devices() {
-            println!("mining on {d}, paying the splitter");
-        }
-        supervisor.add(duty);
-        Some(metrics)
+    let launch = super::launch::Launch {
+        chain,
+        contracts,
+        signer: alice,
+        // Every embedded block is final at once.
+        confirmations: Confirmation::Finality,
+        cursor: None,
+        mining: (!args.no_mine).then(|| (args.devices.clone(), Duration::from_secs(args.stall_secs))),
+        http: args.metrics,
+        stop_after: args.blocks,
     };
-    supervisor.add(ConsoleDuty::new(mining, args.blocks));
-    if let Some(addr) = args.metrics {
-        let server = HttpServer::bind(addr, registry, board.clone()).await.with_context(|| format!("serving HTTP on {addr}"))?;
-        println!("metrics at http://{}/metrics, status at /status", server.address());
-        supervisor.add(server);
-    }
-
-    let ctx = Context { chain, contracts, signer: alice, alerts: AlertHook::default(), notifications, stopper };
-    supervisor.run(ctx, shutdown, drain).await?;
-    Ok(())
+    super::launch::run(launch, Registry::with_prefix("lode")).await
 }

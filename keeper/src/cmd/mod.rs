@@ -1,4 +1,11 @@
 //! The `lode` binary's subcommands, one file each.
 
+pub mod config;
+pub mod deploy;
 pub mod dev;
+pub mod keys;
+pub mod launch;
 pub mod mine;
+pub mod run;
+pub mod status;
+pub mod suite;

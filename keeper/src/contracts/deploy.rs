@@ -64,6 +64,6 @@ pub async fn deploy_suite(
     config: &SuiteConfig,
 ) -> Result<(Deployed, Contracts), SuiteDeployError> {
     let deployed = suite.deploy(&ChainDeployer::new(&*chain, signer), config).await?;
-    let contracts = Contracts::new(chain, suite, &deployed, signer.account_id())?;
+    let contracts = Contracts::from_suite(chain, suite, &deployed, signer.account_id())?;
     Ok((deployed, contracts))
 }

@@ -4,17 +4,19 @@
 mod client;
 mod deploy;
 mod events;
+mod manifest;
 mod roles;
 mod token;
 mod wiring;
 
 use std::sync::Arc;
 
-use lode_deploy::{Deployed, Suite};
+use lode_deploy::{ContractMetadata, Deployed, Suite};
 
 pub use client::{ContractClient, ContractError, SuiteContract};
 pub use deploy::{deploy_suite, ChainDeployer};
 pub use events::{EventRegistry, NamedEvent};
+pub use manifest::{Manifest, ManifestContract, ManifestError};
 pub use roles::{AlertsClient, GovernorClient, SplitterClient, StakingClient};
 pub use token::TokenClient;
 pub use wiring::Wiring;
@@ -45,29 +47,34 @@ pub struct Contracts {
 pub struct MissingContract(pub SuiteContract);
 
 impl Contracts {
-    /// Clients of `deployed` on `chain`, reading as `reader`.
-    pub fn new(chain: Arc<dyn Chain>, suite: &Suite, deployed: &Deployed, reader: AccountId) -> Result<Self, MissingContract> {
+    /// Clients of `deployed` on `chain`, reading as `reader`, with each
+    /// contract's metadata from `metadata`.
+    pub fn new(
+        chain: Arc<dyn Chain>,
+        deployed: &Deployed,
+        metadata: impl Fn(&str) -> Option<ContractMetadata>,
+        reader: AccountId,
+    ) -> Result<Self, MissingContract> {
         let mut events = EventRegistry::default();
-        let client = |c: SuiteContract| {
+        let mut client = |c: SuiteContract| {
             let address = deployed.address(c.name()).ok_or(MissingContract(c))?;
-            let artifact = suite.artifact(c.name()).ok_or(MissingContract(c))?;
-            Ok::<_, MissingContract>(ContractClient::new(c, address, Arc::new(artifact.metadata.clone()), Arc::clone(&chain), reader))
+            let meta = metadata(c.name()).ok_or(MissingContract(c))?;
+            events.register(c.name(), address, meta.clone());
+            Ok::<_, MissingContract>(ContractClient::new(c, address, Arc::new(meta), Arc::clone(&chain), reader))
         };
-        let all = SuiteContract::ALL.map(client);
-        for c in all.iter().flatten() {
-            if let Some(artifact) = suite.artifact(c.contract().name()) {
-                events.register(c.contract().name(), c.address(), artifact.metadata.clone());
-            }
-        }
-        let [token, staking, splitter, governor, alerts] = all;
         Ok(Contracts {
-            token: TokenClient(token?),
-            staking: StakingClient(staking?),
-            splitter: SplitterClient(splitter?),
-            governor: GovernorClient(governor?),
-            alerts: AlertsClient(alerts?),
+            token: TokenClient(client(SuiteContract::Token)?),
+            staking: StakingClient(client(SuiteContract::Staking)?),
+            splitter: SplitterClient(client(SuiteContract::Splitter)?),
+            governor: GovernorClient(client(SuiteContract::Governor)?),
+            alerts: AlertsClient(client(SuiteContract::Alerts)?),
             events,
         })
+    }
+
+    /// Clients of `deployed`, with metadata from the built `suite`.
+    pub fn from_suite(chain: Arc<dyn Chain>, suite: &Suite, deployed: &Deployed, reader: AccountId) -> Result<Self, MissingContract> {
+        Self::new(chain, deployed, |name| suite.artifact(name).map(|a| a.metadata.clone()), reader)
     }
 
     /// Every client, in deployment order.

@@ -124,6 +124,7 @@ impl Watcher {
             let finalized = self.source.finalized().await?.at();
             tracing::info!("starting from the finalized block {finalized}");
             self.canon = Canon::new(self.canon.rule(), Some(finalized), Some(finalized));
+            self.save_cursor().await?;
         }
         let mut heads = self.source.follow().await?;
         let head = self.source.head().await?;

@@ -104,11 +104,16 @@ impl NodeChain {
                     tracing::info!(endpoint, "connected to the node");
                     return Ok(c);
                 }
-                Ok(Err(e)) => failures.push(format!("{endpoint}: {e}")),
-                Err(_) => failures.push(format!("{endpoint}: no answer within {:?}", self.config.request_timeout)),
+                Ok(Err(ChainError::Transport { detail, .. })) => failures.push((endpoint, detail)),
+                Ok(Err(e)) => failures.push((endpoint, e.to_string())),
+                Err(_) => failures.push((endpoint, format!("no answer within {:?}", self.config.request_timeout))),
             }
         }
-        Err(ChainError::Transport { endpoint: self.config.endpoints.join(", "), detail: failures.join("; ") })
+        let detail = match failures.as_slice() {
+            [(_, only)] => only.clone(),
+            all => all.iter().map(|(e, d)| format!("{e}: {d}")).collect::<Vec<_>>().join("; "),
+        };
+        Err(ChainError::Transport { endpoint: self.config.endpoints.join(", "), detail })
     }
 
     /// Drops `failed` and moves on to the next endpoint.

@@ -1,0 +1,93 @@
+//! What `lode dev` and `lode run` share: given a chain, a deployment and a
+//! key, assemble the duties and hand them to the runtime. The two commands
+//! differ only in the chain and deployment they build.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use lode_miner::devices::Inventory;
+use prometheus_client::registry::Registry;
+
+use crate::alerting::AlertHook;
+use crate::chain::Chain;
+use crate::contracts::Contracts;
+use crate::duties::console::ConsoleDuty;
+use crate::duties::mining::{MiningConfig, MiningDuty, MiningMetrics};
+use crate::http::HttpServer;
+use crate::keys::Signer;
+use crate::runtime::{self, Context, DutyBoard, Supervisor};
+use crate::watcher::{Confirmation, CursorStore, Notifications, Watcher, WatcherMetrics};
+
+/// A keeper ready to start.
+pub struct Launch {
+    /// The chain backend.
+    pub chain: Arc<dyn Chain>,
+    /// The deployed suite.
+    pub contracts: Contracts,
+    /// The key it signs with.
+    pub signer: Signer,
+    /// When blocks count as confirmed.
+    pub confirmations: Confirmation,
+    /// Where the watcher keeps its cursor (none: start at the head each run).
+    pub cursor: Option<Arc<dyn CursorStore>>,
+    /// Mining devices, or `None` not to mine. An empty list picks the preferred device.
+    pub mining: Option<(Vec<lode_miner::DeviceId>, Duration)>,
+    /// Where to serve `/metrics`, `/health` and `/status`.
+    pub http: Option<SocketAddr>,
+    /// Stop after this many blocks.
+    pub stop_after: Option<u64>,
+}
+
+/// Runs the keeper until a signal, `stop_after` blocks, or a duty failing for good.
+/// `registry` may already hold the chain backend's metrics.
+pub async fn run(launch: Launch, mut registry: Registry) -> Result<()> {
+    let (stopper, shutdown, drain) = runtime::shutdown::channel();
+    runtime::stop_on_signals(stopper.clone()).context("installing signal handlers")?;
+    let board = DutyBoard::default();
+    let notifications = Notifications::default();
+    let mut supervisor = Supervisor::new(board.clone(), Duration::from_secs(10));
+    let watcher_metrics = WatcherMetrics::register(&mut registry);
+    supervisor.add(Watcher::new(launch.chain.clone(), notifications.clone(), launch.confirmations, launch.cursor, watcher_metrics));
+
+    let mining = match launch.mining {
+        None => None,
+        Some((devices, stall_after)) => {
+            let devices = if devices.is_empty() {
+                let inventory = Inventory::scan();
+                if let Some(why) = &inventory.opencl_missing {
+                    eprintln!("note: {why}");
+                }
+                vec![inventory.preferred()]
+            } else {
+                devices
+            };
+            let config = MiningConfig { devices, beneficiary: launch.contracts.splitter.0.address(), stall_after };
+            let metrics = MiningMetrics::register(&mut registry);
+            let duty = MiningDuty::start(&config, launch.signer.account_id(), metrics.clone())?;
+            for d in duty.devices() {
+                println!("mining on {d}, paying the splitter");
+            }
+            supervisor.add(duty);
+            Some(metrics)
+        }
+    };
+    supervisor.add(ConsoleDuty::new(mining, launch.stop_after));
+    if let Some(addr) = launch.http {
+        let server = HttpServer::bind(addr, registry, board.clone()).await.with_context(|| format!("serving HTTP on {addr}"))?;
+        println!("metrics at http://{}/metrics, status at /status", server.address());
+        supervisor.add(server);
+    }
+
+    let ctx = Context {
+        chain: launch.chain,
+        contracts: launch.contracts,
+        signer: launch.signer,
+        alerts: AlertHook::default(),
+        notifications,
+        stopper: stopper.clone(),
+    };
+    supervisor.run(ctx, shutdown, drain).await?;
+    Ok(())
+}
