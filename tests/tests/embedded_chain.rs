@@ -154,3 +154,32 @@ async fn only_the_admin_can_upgrade() {
     let version: u32 = h.read("token", "code_version", ()).await.unwrap();
     assert_eq!(version, 3, "the token code version");
 }
+
+#[tokio::test]
+async fn a_submission_is_reported_in_its_block_when_the_block_is_sealed() {
+    use lode_keeper::chain::{Limits, TxCall, TxResult, TxStatus};
+    let h = Harness::new().await;
+    let token = h.address("token");
+    let input = h.input("token", "PSP22::transfer", (h.bob.account_id().0, 250u128, Vec::<u8>::new()));
+    let dry = h.chain.dry_run(h.treasury.account_id(), token, 0, input.clone()).await.unwrap();
+    let call = TxCall::Contract { contract: token, value: 0, input, limits: Limits::from_dry_run(&dry, 10) };
+    let mut statuses = h.chain.submit(&h.treasury, call, &mut ()).await.unwrap();
+    let head = h.chain.seal_blocks(1).await.unwrap();
+    match statuses.next().await {
+        Some(TxStatus::InBlock { block, result: TxResult::Success { events } }) => {
+            assert_eq!(block, head.at());
+            assert!(h.registry.is(&events[0], "token", "Transfer"));
+        }
+        other => panic!("in the sealed block: {other:?}"),
+    }
+    assert_eq!(statuses.next().await, Some(TxStatus::Finalized { block: head.at() }));
+    assert_eq!(statuses.next().await, None);
+
+    // A message that returns an error fails in its block, as on a node:
+    // bob holds 250 and sends more.
+    let input = h.input("token", "PSP22::transfer", (h.treasury.account_id().0, 251u128, Vec::<u8>::new()));
+    let call = TxCall::Contract { contract: token, value: 0, input, limits: Limits::from_dry_run(&dry, 10) };
+    let mut statuses = h.chain.submit(&h.bob, call, &mut ()).await.unwrap();
+    h.chain.seal_blocks(1).await.unwrap();
+    assert!(matches!(statuses.next().await, Some(TxStatus::InBlock { result: TxResult::Failed { .. }, .. })));
+}

@@ -262,3 +262,57 @@ async fn the_watcher_delivers_every_block_once_across_a_node_restart() {
     }
     assert!(head.number >= first + 7, "the blocks sealed before and after the restart were all delivered");
 }
+
+/// Records each signed extrinsic, and the keeper's balance at that moment.
+struct Ledger<'a> {
+    chain: &'a NodeChain,
+    seen: Vec<(lode_keeper::chain::SignedTx, u128)>,
+}
+
+#[async_trait::async_trait]
+impl lode_keeper::chain::RecordTx for Ledger<'_> {
+    async fn record(&mut self, tx: &lode_keeper::chain::SignedTx) -> Result<(), String> {
+        let balance = self.chain.balance(tx.signer).await.map_err(|e| e.to_string())?;
+        self.seen.push((*tx, balance));
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_submission_is_recorded_before_it_is_sent_then_followed_to_finality() {
+    use futures::StreamExt;
+    use lode_keeper::chain::{TxCall, TxResult, TxStatus};
+    let Some(node) = DevNode::start() else { return };
+    let chain = node.connect(vec![node.url()], NodeMetrics::default()).await;
+    let keeper = Signer::dev("keeper");
+    chain.fund_from_alice(keeper.account_id(), KEEPER_FUNDS).await.unwrap();
+    let payee = Signer::dev("payee").account_id();
+
+    let mut ledger = Ledger { chain: &chain, seen: Vec::new() };
+    let call = TxCall::Transfer { to: payee, amount: 5_000_000_000_000 };
+    let mut statuses = chain.submit(&keeper, call, &mut ledger).await.expect("sent");
+    let (recorded, balance_then) = ledger.seen[0];
+    assert_eq!(balance_then, KEEPER_FUNDS, "recorded before anything was sent or paid");
+    assert_eq!(recorded.signer, keeper.account_id());
+
+    let first = statuses.next().await.expect("a status");
+    let TxStatus::InBlock { block, result: TxResult::Success { .. } } = first else { panic!("in a block, successful: {first:?}") };
+    let hashes = chain.extrinsics(block.hash).await.unwrap().expect("the node knows the block");
+    assert!(hashes.contains(&recorded.hash), "the recorded hash is the extrinsic the block holds");
+    assert_eq!(statuses.next().await, Some(TxStatus::Finalized { block }), "then final, in the same block");
+    assert_eq!(statuses.next().await, None, "the stream ends at finality");
+    assert_eq!(chain.balance(payee).await.unwrap(), 5_000_000_000_000);
+
+    // A recorder that refuses stops the submission: nothing is sent.
+    struct Refuse;
+    #[async_trait::async_trait]
+    impl lode_keeper::chain::RecordTx for Refuse {
+        async fn record(&mut self, _tx: &lode_keeper::chain::SignedTx) -> Result<(), String> {
+            Err("the ledger is full".into())
+        }
+    }
+    let err = chain.submit(&keeper, TxCall::Transfer { to: payee, amount: 1 }, &mut Refuse).await.err().expect("refused");
+    assert!(err.to_string().contains("the ledger is full"), "{err}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(chain.balance(payee).await.unwrap(), 5_000_000_000_000, "nothing was sent");
+}

@@ -13,6 +13,7 @@
 pub mod embedded;
 mod error;
 pub mod node;
+mod submission;
 mod types;
 
 use futures::stream::BoxStream;
@@ -20,6 +21,7 @@ use futures::stream::BoxStream;
 use crate::keys::Signer;
 pub use error::ChainError;
 pub use lode_primitives::AccountId;
+pub use submission::{Limits, RecordTx, SignedTx, TxCall, TxHash, TxResult, TxStatus, TxWatch};
 pub use types::{
     decode_output, Balance, Block, BlockHash, BlockInfo, BlockRef, CallOutcome, CodeHash, ContractEvent, Head, Instantiated,
     StorageDeposit, Uploaded, Weight,
@@ -93,4 +95,9 @@ pub trait Chain: BlockSource {
     /// Executes a message as `origin` without changing state: for reads and for
     /// measuring weight and storage deposit.
     async fn dry_run(&self, origin: AccountId, contract: AccountId, value: Balance, input: Vec<u8>) -> Result<CallOutcome, ChainError>;
+
+    /// Signs `call`, hands the signed extrinsic to `record`, sends it, and
+    /// returns its statuses. Unlike [`Chain::call`] nothing is dry-run first
+    /// and the caller gives the limits ([`Limits::from_dry_run`]).
+    async fn submit(&self, signer: &Signer, call: TxCall, record: &mut dyn RecordTx) -> Result<TxWatch, ChainError>;
 }

@@ -17,16 +17,18 @@ use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use blake2::digest::consts::U32;
+use blake2::{Blake2b, Digest};
 use ink_sandbox::api::prelude::*;
 use ink_sandbox::frame_support::weights::Weight as SbWeight;
 use ink_sandbox::macros::{DefaultSandboxRuntime as Runtime, RuntimeCall, RuntimeEvent};
 use ink_sandbox::pallet_contracts::{self, Determinism, ExecReturnValue, StorageDeposit as SbDeposit};
 use ink_sandbox::{frame_system, pallet_balances, AccountId32, DefaultSandbox, DispatchError, Sandbox};
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::{broadcast, mpsc as mpsc_tokio, oneshot};
 
 use super::{
     AccountId, Balance, Block, BlockHash, BlockInfo, BlockSource, CallOutcome, Chain, ChainError, CodeHash, ContractEvent, Head,
-    HeadStream, Instantiated, StorageDeposit, Uploaded, Weight,
+    HeadStream, Instantiated, RecordTx, SignedTx, StorageDeposit, TxCall, TxResult, TxStatus, TxWatch, Uploaded, Weight,
 };
 use crate::keys::Signer;
 
@@ -170,16 +172,8 @@ impl Chain for EmbeddedChain {
     }
 
     async fn transfer(&self, signer: &Signer, to: AccountId, amount: Balance) -> Result<(), ChainError> {
-        let from = to_sb(signer.account_id());
-        self.exec(move |node| {
-            let call =
-                RuntimeCall::Balances(pallet_balances::Call::<Runtime>::transfer_allow_death { dest: to_sb(to).into(), value: amount });
-            node.sandbox
-                .runtime_call(call, Some(from))
-                .map(|_| ())
-                .map_err(|e| ChainError::Rejected { what: "transfer".into(), detail: describe(&e.error, &[]) })
-        })
-        .await?
+        let from = signer.account_id();
+        self.exec(move |node| node.transfer(from, to, amount)).await?
     }
 
     async fn upload_code(&self, signer: &Signer, wasm: Vec<u8>) -> Result<Uploaded, ChainError> {
@@ -226,6 +220,38 @@ impl Chain for EmbeddedChain {
     async fn dry_run(&self, origin: AccountId, contract: AccountId, value: Balance, input: Vec<u8>) -> Result<CallOutcome, ChainError> {
         self.exec(move |node| node.call(origin, contract, value, input, true)).await?
     }
+
+    /// The embedded chain has no pool: the call executes in the open block
+    /// right after `record`, and is reported in its block, final at once,
+    /// when that block is sealed. Its hash is `blake2_256` of the signer,
+    /// a per-signer counter and the call: unique, though no node would
+    /// compute it.
+    async fn submit(&self, signer: &Signer, call: TxCall, record: &mut dyn RecordTx) -> Result<TxWatch, ChainError> {
+        let who = signer.account_id();
+        let encoded = encode_call(&call);
+        let signed = self
+            .exec(move |node| {
+                let nonce = node.tx_nonces.entry(who).or_default();
+                let n = *nonce;
+                *nonce = n.saturating_add(1);
+                let hash: [u8; 32] =
+                    Blake2b::<U32>::new().chain_update(who.0).chain_update(n.to_le_bytes()).chain_update(&encoded).finalize().into();
+                SignedTx { hash, signer: who, nonce: n }
+            })
+            .await?;
+        record.record(&signed).await.map_err(|why| ChainError::BadInput(format!("submission not sent: recording it failed: {why}")))?;
+        let rx = self.exec(move |node| node.apply(who, call)).await?;
+        Ok(Box::pin(futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|s| (s, rx)) })))
+    }
+}
+
+/// A stable encoding of a call, for the embedded chain's transaction hashes.
+fn encode_call(call: &TxCall) -> Vec<u8> {
+    use scale::Encode;
+    match call {
+        TxCall::Transfer { to, amount } => (0u8, to.0, amount).encode(),
+        TxCall::Contract { contract, value, input, .. } => (1u8, contract.0, value, input).encode(),
+    }
 }
 
 /// State owned by the chain thread.
@@ -236,6 +262,10 @@ struct ChainState {
     heads: broadcast::Sender<Head>,
     history: VecDeque<Arc<Block>>,
     by_hash: HashMap<BlockHash, Arc<Block>>,
+    /// Per-signer counters for [`Chain::submit`]'s hashes.
+    tx_nonces: HashMap<AccountId, u64>,
+    /// Submitted calls waiting for the block they are in to be sealed.
+    in_open_block: Vec<(mpsc_tokio::UnboundedSender<TxStatus>, TxResult)>,
 }
 
 impl ChainState {
@@ -243,7 +273,16 @@ impl ChainState {
         let mut sandbox = DefaultSandbox::default();
         let genesis_hash = sandbox_genesis_hash(&mut sandbox);
         let genesis = BlockInfo { number: 0, hash: genesis_hash, parent_hash: [0; 32], timestamp_ms: config.genesis_ms };
-        let mut node = Self { sandbox, config, head: genesis, heads, history: VecDeque::new(), by_hash: HashMap::new() };
+        let mut node = Self {
+            sandbox,
+            config,
+            head: genesis,
+            heads,
+            history: VecDeque::new(),
+            by_hash: HashMap::new(),
+            tx_nonces: HashMap::new(),
+            in_open_block: Vec::new(),
+        };
         node.keep(Block { info: genesis, events: Vec::new() });
         // The sandbox starts inside block 1 with a timestamp in seconds; fix it.
         node.set_timestamp_for(1);
@@ -283,6 +322,11 @@ impl ChainState {
         let info = BlockInfo { number, hash: hash.0, parent_hash: self.head.hash, timestamp_ms };
         self.head = info;
         self.keep(Block { info, events });
+        for (watcher, result) in self.in_open_block.drain(..) {
+            // A caller that stopped following is not an error.
+            let _ = watcher.send(TxStatus::InBlock { block: info.at(), result });
+            let _ = watcher.send(TxStatus::Finalized { block: info.at() });
+        }
         // No subscribers is fine: nobody is following yet.
         let _ = self.heads.send(Head::Best(info));
         let _ = self.heads.send(Head::Finalized(info));
@@ -303,6 +347,34 @@ impl ChainState {
         let step = u64::try_from(self.config.block_time.as_millis()).unwrap_or(u64::MAX);
         let ts = self.config.genesis_ms.saturating_add(number.saturating_mul(step));
         self.sandbox.set_timestamp(ts);
+    }
+
+    fn transfer(&mut self, from: AccountId, to: AccountId, amount: Balance) -> Result<(), ChainError> {
+        let call = RuntimeCall::Balances(pallet_balances::Call::<Runtime>::transfer_allow_death { dest: to_sb(to).into(), value: amount });
+        self.sandbox
+            .runtime_call(call, Some(to_sb(from)))
+            .map(|_| ())
+            .map_err(|e| ChainError::Rejected { what: "transfer".into(), detail: describe(&e.error, &[]) })
+    }
+
+    /// Executes a submitted call in the open block; its statuses follow when
+    /// the block is sealed. A failure is reported in the block, as a node
+    /// reports a failed extrinsic.
+    fn apply(&mut self, from: AccountId, call: TxCall) -> mpsc_tokio::UnboundedReceiver<TxStatus> {
+        let result = match call {
+            TxCall::Transfer { to, amount } => match self.transfer(from, to, amount) {
+                Ok(()) => TxResult::Success { events: Vec::new() },
+                Err(e) => TxResult::Failed { error: e.to_string() },
+            },
+            TxCall::Contract { contract, value, input, .. } => match self.call(from, contract, value, input, false) {
+                Ok(out) if out.reverted => TxResult::Failed { error: "Contracts::ContractReverted".into() },
+                Ok(out) => TxResult::Success { events: out.events },
+                Err(e) => TxResult::Failed { error: e.to_string() },
+            },
+        };
+        let (tx, rx) = mpsc_tokio::unbounded_channel();
+        self.in_open_block.push((tx, result));
+        rx
     }
 
     fn fund(&mut self, who: AccountId, amount: Balance) -> Result<(), ChainError> {

@@ -4,16 +4,7 @@
 use subxt::dynamic::Value;
 use subxt::tx::DynamicPayload;
 
-use crate::chain::{AccountId, Balance, CodeHash, Weight};
-
-/// Gas and deposit limits for a contract extrinsic, from a dry run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// The weight limit.
-    pub weight: Weight,
-    /// The most storage deposit the caller agrees to pay; `None`: no limit.
-    pub storage_deposit: Option<Balance>,
-}
+use crate::chain::{AccountId, Balance, CodeHash, Limits, TxCall, Weight};
 
 fn weight(w: Weight) -> Value {
     Value::named_composite([("ref_time", Value::u128(u128::from(w.ref_time))), ("proof_size", Value::u128(u128::from(w.proof_size)))])
@@ -67,4 +58,12 @@ pub fn upload_code(wasm: Vec<u8>, deposit: Option<Balance>) -> DynamicPayload {
 /// `Balances::transfer_allow_death`.
 pub fn transfer(to: AccountId, amount: Balance) -> DynamicPayload {
     subxt::dynamic::tx("Balances", "transfer_allow_death", vec![address(to), Value::u128(amount)])
+}
+
+/// The payload of a [`TxCall`].
+pub fn payload(call: TxCall) -> DynamicPayload {
+    match call {
+        TxCall::Transfer { to, amount } => transfer(to, amount),
+        TxCall::Contract { contract, value, input, limits } => contract_call(contract, value, limits, input),
+    }
 }

@@ -28,15 +28,14 @@ use std::time::Duration;
 use futures::StreamExt;
 use tokio::sync::RwLock;
 
-pub use calls::Limits;
 pub use metrics::NodeMetrics;
 pub use nonce::NonceAllocator;
 
 use self::connection::Connection;
-use self::runtime_api::{with_margin, DryRun};
+use self::runtime_api::DryRun;
 use super::{
     AccountId, Balance, Block, BlockHash, BlockInfo, BlockSource, CallOutcome, Chain, ChainError, CodeHash, Head, HeadStream, Instantiated,
-    StorageDeposit, Uploaded,
+    Limits, RecordTx, TxCall, TxWatch, Uploaded,
 };
 use crate::keys::Signer;
 
@@ -156,13 +155,30 @@ impl NodeChain {
     /// Submits `call` and waits for it to be in a block. A transport failure
     /// drops the connection (the next request fails over) but is not retried
     /// here: the extrinsic may be in the pool.
-    async fn submit(&self, signer: &Signer, call: subxt::tx::DynamicPayload, what: &str) -> Result<submit::Included, ChainError> {
+    async fn submit_and_wait(&self, signer: &Signer, call: subxt::tx::DynamicPayload, what: &str) -> Result<submit::Included, ChainError> {
         let conn = self.conn().await?;
         let result = submit::submit(&conn, &self.nonces, &self.metrics, &signing::EcdsaSigner(signer), &call, what).await;
         if let Err(ChainError::Transport { .. }) = &result {
             self.fail_over(&conn).await;
         }
         result
+    }
+
+    /// The hashes of the extrinsics in block `hash`, in order (`None` when the
+    /// node does not know the block): how a caller checks whether an
+    /// extrinsic it recorded made it in.
+    pub async fn extrinsics(&self, hash: BlockHash) -> Result<Option<Vec<super::TxHash>>, ChainError> {
+        use blake2::digest::consts::U32;
+        use blake2::{Blake2b, Digest};
+        self.read(|c| async move {
+            let block = c
+                .rpc
+                .chain_get_block(Some(subxt::utils::H256(hash)))
+                .await
+                .map_err(|e| errors::classify_rpc(e, &c.endpoint, "reading a block"))?;
+            Ok(block.map(|b| b.block.extrinsics.iter().map(|x| Blake2b::<U32>::digest(&x.0).into()).collect()))
+        })
+        .await
     }
 
     /// Transfers `amount` from the sr25519 dev account `//Alice`, which a dev
@@ -187,14 +203,6 @@ impl NodeChain {
 
     async fn metadata(&self) -> Result<subxt::Metadata, ChainError> {
         Ok(self.conn().await?.client.metadata())
-    }
-
-    fn limits(dry: &DryRun) -> Limits {
-        let deposit = match dry.deposit {
-            StorageDeposit::Charge(c) => c.saturating_add(c / 100 * u128::from(MARGIN_PERCENT)),
-            StorageDeposit::Refund(_) => 0,
-        };
-        Limits { weight: with_margin(dry.required, MARGIN_PERCENT), storage_deposit: Some(deposit) }
     }
 
     async fn rejected(&self, what: &str, error: &[u8], debug: &str) -> ChainError {
@@ -267,7 +275,7 @@ impl Chain for NodeChain {
     }
 
     async fn transfer(&self, signer: &Signer, to: AccountId, amount: Balance) -> Result<(), ChainError> {
-        self.submit(signer, calls::transfer(to, amount), "transfer").await.map(|_| ())
+        self.submit_and_wait(signer, calls::transfer(to, amount), "transfer").await.map(|_| ())
     }
 
     async fn upload_code(&self, signer: &Signer, wasm: Vec<u8>) -> Result<Uploaded, ChainError> {
@@ -294,7 +302,7 @@ impl Chain for NodeChain {
             return Ok(Uploaded { code_hash, deposit: 0 });
         }
         let limit = deposit.saturating_add(deposit / 100 * u128::from(MARGIN_PERCENT));
-        self.submit(signer, calls::upload_code(wasm, Some(limit)), "code upload").await?;
+        self.submit_and_wait(signer, calls::upload_code(wasm, Some(limit)), "code upload").await?;
         Ok(Uploaded { code_hash, deposit })
     }
 
@@ -315,7 +323,8 @@ impl Chain for NodeChain {
         if executed.reverted {
             return Err(ChainError::Reverted { what: "constructor".into(), data: hex::encode(&executed.data) });
         }
-        let included = self.submit(signer, calls::instantiate(code_hash, value, Self::limits(&dry), input, salt), "instantiate").await?;
+        let limits = Limits::from_dry_run(&outcome(&dry, Vec::new(), false, Vec::new()), MARGIN_PERCENT);
+        let included = self.submit_and_wait(signer, calls::instantiate(code_hash, value, limits, input, salt), "instantiate").await?;
         let address = included
             .runtime_events
             .iter()
@@ -334,14 +343,8 @@ impl Chain for NodeChain {
             // the same refusal.
             return Ok(dry);
         }
-        let limits = Limits {
-            weight: with_margin(dry.weight_required, MARGIN_PERCENT),
-            storage_deposit: Some(match dry.storage_deposit {
-                StorageDeposit::Charge(c) => c.saturating_add(c / 100 * u128::from(MARGIN_PERCENT)),
-                StorageDeposit::Refund(_) => 0,
-            }),
-        };
-        let included = self.submit(signer, calls::contract_call(contract, value, limits, input), "contract call").await?;
+        let limits = Limits::from_dry_run(&dry, MARGIN_PERCENT);
+        let included = self.submit_and_wait(signer, calls::contract_call(contract, value, limits, input), "contract call").await?;
         tracing::debug!(extrinsic = hex::encode(included.extrinsic), block = hex::encode(included.block), "contract call included");
         Ok(CallOutcome { events: included.events, ..dry })
     }
@@ -352,6 +355,21 @@ impl Chain for NodeChain {
         match &dry.result {
             Ok(e) => Ok(outcome(&dry, e.data.clone(), e.reverted, Vec::new())),
             Err(error) => Err(self.rejected("contract call", error, &dry.debug).await),
+        }
+    }
+
+    async fn submit(&self, signer: &Signer, call: TxCall, record: &mut dyn RecordTx) -> Result<TxWatch, ChainError> {
+        let conn = self.conn().await?;
+        let payload = calls::payload(call);
+        let sent = submit::send(&conn, &self.nonces, &self.metrics, &signing::EcdsaSigner(signer), &payload, "submission", record).await;
+        match sent {
+            Ok((_, progress)) => Ok(submit::watch(conn, self.metrics.clone(), progress)),
+            Err(e) => {
+                if let ChainError::Transport { .. } = &e {
+                    self.fail_over(&conn).await;
+                }
+                Err(e)
+            }
         }
     }
 }

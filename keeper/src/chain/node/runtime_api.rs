@@ -128,13 +128,6 @@ pub fn decode_upload(mut bytes: &[u8]) -> Result<Result<(CodeHash, Balance), Vec
     }
 }
 
-/// A weight with `percent` added, for limits taken from a dry run: state may
-/// change a little between the dry run and inclusion.
-pub fn with_margin(w: Weight, percent: u64) -> Weight {
-    let add = |v: u64| v.saturating_add(v / 100 * percent);
-    Weight { ref_time: add(w.ref_time), proof_size: add(w.proof_size) }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,11 +148,5 @@ mod tests {
         let e = d.result.unwrap();
         assert!(e.reverted);
         assert_eq!(e.data, vec![0, 1]);
-    }
-
-    #[test]
-    fn margins_add_a_percentage_without_overflow() {
-        assert_eq!(with_margin(Weight { ref_time: 1000, proof_size: 200 }, 10), Weight { ref_time: 1100, proof_size: 220 });
-        assert_eq!(with_margin(Weight { ref_time: u64::MAX, proof_size: 0 }, 10).ref_time, u64::MAX);
     }
 }

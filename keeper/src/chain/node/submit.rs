@@ -10,7 +10,11 @@ use super::dispatch;
 use super::errors::classify;
 use super::metrics::NodeMetrics;
 use super::nonce::NonceAllocator;
-use crate::chain::{AccountId, BlockHash, ChainError, ContractEvent};
+use std::sync::Arc;
+
+use crate::chain::{
+    AccountId, BlockHash, BlockRef, ChainError, ContractEvent, RecordTx, SignedTx, TxResult, TxStatus as ChainTxStatus, TxWatch,
+};
 
 /// How many blocks a transaction stays valid: long enough to wait out a
 /// busy pool, short enough that a lost one expires instead of lingering.
@@ -30,21 +34,23 @@ pub struct Included {
     pub runtime_events: Vec<(String, String, Vec<u8>)>,
 }
 
-/// Signs `call` as `signer` with the next nonce, submits it, and waits until
-/// it is in a best block. A failed dispatch is [`ChainError::Rejected`] with
-/// the runtime's error name.
-pub async fn submit<S: subxt::tx::Signer<PolkadotConfig>>(
+/// A transaction in the pool, and how to follow it.
+pub type Progress = subxt::tx::TxProgress<PolkadotConfig, subxt::OnlineClient<PolkadotConfig>>;
+
+/// Signs `call` as `signer` with the next nonce, hands it to `record`, and
+/// sends it. The key's nonce lock is held until the pool has accepted it.
+pub async fn send<S: subxt::tx::Signer<PolkadotConfig>>(
     conn: &Connection,
     nonces: &NonceAllocator,
     metrics: &NodeMetrics,
     signer: &S,
     call: &DynamicPayload,
     what: &str,
-) -> Result<Included, ChainError> {
+    record: &mut dyn RecordTx,
+) -> Result<(SignedTx, Progress), ChainError> {
     let fail = |e| classify(e, &conn.endpoint, what);
     let account = signer.account_id();
     let mut lease = nonces.lease(AccountId(account.0)).await;
-    let mut progress = None;
     for attempt in 0..2 {
         let chain_next = conn
             .rpc
@@ -63,12 +69,13 @@ pub async fn submit<S: subxt::tx::Signer<PolkadotConfig>>(
             .build();
         let mut partial = conn.client.tx().create_partial_offline(call, params).map_err(fail)?;
         let tx = partial.sign(signer);
+        let signed = SignedTx { hash: tx.hash().0, signer: AccountId(account.0), nonce };
+        record.record(&signed).await.map_err(|why| ChainError::BadInput(format!("{what} not sent: recording it failed: {why}")))?;
         metrics.submitted.inc();
         match tx.submit_and_watch().await.map_err(fail) {
-            Ok(p) => {
+            Ok(progress) => {
                 lease.accepted(nonce);
-                progress = Some(p);
-                break;
+                return Ok((signed, progress));
             }
             Err(ChainError::InvalidNonce { detail, .. }) if attempt == 0 => {
                 metrics.nonce_resyncs.inc();
@@ -85,33 +92,36 @@ pub async fn submit<S: subxt::tx::Signer<PolkadotConfig>>(
             }
         }
     }
-    // The next submission from this key may go ahead: the pool holds this one.
-    drop(lease);
-    let Some(mut progress) = progress else { return Err(ChainError::Stopped) };
-    let extrinsic = progress.extrinsic_hash().0;
+    Err(ChainError::Stopped)
+}
+
+/// Sends `call` and waits until it is in a best block. A failed dispatch is
+/// [`ChainError::Rejected`] with the runtime's error name.
+pub async fn submit<S: subxt::tx::Signer<PolkadotConfig>>(
+    conn: &Connection,
+    nonces: &NonceAllocator,
+    metrics: &NodeMetrics,
+    signer: &S,
+    call: &DynamicPayload,
+    what: &str,
+) -> Result<Included, ChainError> {
+    let (signed, mut progress) = send(conn, nonces, metrics, signer, call, what, &mut ()).await?;
+    let fail = |e| classify(e, &conn.endpoint, what);
     while let Some(status) = progress.next().await {
         match status.map_err(fail)? {
             TxStatus::InBestBlock(in_block) | TxStatus::InFinalizedBlock(in_block) => {
-                let events = in_block.fetch_events().await.map_err(fail)?;
-                let mut included = Included { extrinsic, block: in_block.block_hash().0, events: Vec::new(), runtime_events: Vec::new() };
-                for ev in events.iter() {
-                    let ev = ev.map_err(fail)?;
-                    if ev.pallet_name() == "System" && ev.variant_name() == "ExtrinsicFailed" {
+                let block = in_block.block_hash().0;
+                let (result, runtime_events) = outcome(conn, &in_block, what).await?;
+                return match result {
+                    TxResult::Success { events } => {
+                        metrics.included.inc();
+                        Ok(Included { extrinsic: signed.hash, block, events, runtime_events })
+                    }
+                    TxResult::Failed { error } => {
                         metrics.failed.inc();
-                        let why = dispatch::describe(ev.field_bytes(), &conn.client.metadata());
-                        return Err(ChainError::Rejected { what: what.to_owned(), detail: why });
+                        Err(ChainError::Rejected { what: what.to_owned(), detail: error })
                     }
-                    match contract_event(&ev)? {
-                        Some(c) => included.events.push(c),
-                        None => included.runtime_events.push((
-                            ev.pallet_name().to_owned(),
-                            ev.variant_name().to_owned(),
-                            ev.field_bytes().to_vec(),
-                        )),
-                    }
-                }
-                metrics.included.inc();
-                return Ok(included);
+                };
             }
             TxStatus::Invalid { message } | TxStatus::Dropped { message } | TxStatus::Error { message } => {
                 metrics.failed.inc();
@@ -121,6 +131,92 @@ pub async fn submit<S: subxt::tx::Signer<PolkadotConfig>>(
         }
     }
     Err(ChainError::Transport { endpoint: conn.endpoint.clone(), detail: format!("{what}: the status subscription ended") })
+}
+
+/// How the extrinsic in `in_block` went, and its runtime events.
+async fn outcome(
+    conn: &Connection,
+    in_block: &subxt::tx::TxInBlock<PolkadotConfig, subxt::OnlineClient<PolkadotConfig>>,
+    what: &str,
+) -> Result<(TxResult, Vec<(String, String, Vec<u8>)>), ChainError> {
+    let fail = |e| classify(e, &conn.endpoint, what);
+    let events = in_block.fetch_events().await.map_err(fail)?;
+    let (mut contract, mut runtime) = (Vec::new(), Vec::new());
+    for ev in events.iter() {
+        let ev = ev.map_err(fail)?;
+        if ev.pallet_name() == "System" && ev.variant_name() == "ExtrinsicFailed" {
+            let error = dispatch::describe(ev.field_bytes(), &conn.client.metadata());
+            return Ok((TxResult::Failed { error }, runtime));
+        }
+        match contract_event(&ev)? {
+            Some(c) => contract.push(c),
+            None => runtime.push((ev.pallet_name().to_owned(), ev.variant_name().to_owned(), ev.field_bytes().to_vec())),
+        }
+    }
+    Ok((TxResult::Success { events: contract }, runtime))
+}
+
+/// Follows `progress` as [`crate::chain::TxStatus`]es until it is final,
+/// dropped or invalid.
+pub fn watch(conn: Arc<Connection>, metrics: NodeMetrics, progress: Progress) -> TxWatch {
+    struct State {
+        conn: Arc<Connection>,
+        metrics: NodeMetrics,
+        progress: Option<Progress>,
+        last: Option<BlockRef>,
+    }
+    let state = State { conn, metrics, progress: Some(progress), last: None };
+    Box::pin(futures::stream::unfold(state, |mut st| async move {
+        loop {
+            let progress = st.progress.as_mut()?;
+            let status = match progress.next().await {
+                Some(Ok(s)) => s,
+                Some(Err(e)) => {
+                    st.progress = None;
+                    return Some((ChainTxStatus::Dropped { reason: format!("lost track of it: {e}") }, st));
+                }
+                None => return None,
+            };
+            let conn = Arc::clone(&st.conn);
+            let block_ref = |hash: H256| async move {
+                let number = conn.info(Some(hash.0)).await.ok().flatten().map_or(0, |i| i.number);
+                BlockRef { number, hash: hash.0 }
+            };
+            let next = match status {
+                TxStatus::InBestBlock(in_block) => {
+                    let block = block_ref(in_block.block_hash()).await;
+                    let result = match outcome(&st.conn, &in_block, "following an extrinsic").await {
+                        Ok((r, _)) => r,
+                        Err(e) => TxResult::Failed { error: format!("its events could not be read: {e}") },
+                    };
+                    match &result {
+                        TxResult::Success { .. } => st.metrics.included.inc(),
+                        TxResult::Failed { .. } => st.metrics.failed.inc(),
+                    };
+                    st.last = Some(block);
+                    ChainTxStatus::InBlock { block, result }
+                }
+                TxStatus::NoLongerInBestBlock => match st.last.take() {
+                    Some(block) => ChainTxStatus::Retracted { block },
+                    None => continue,
+                },
+                TxStatus::InFinalizedBlock(in_block) => {
+                    st.progress = None;
+                    ChainTxStatus::Finalized { block: block_ref(in_block.block_hash()).await }
+                }
+                TxStatus::Dropped { message } => {
+                    st.progress = None;
+                    ChainTxStatus::Dropped { reason: message }
+                }
+                TxStatus::Invalid { message } | TxStatus::Error { message } => {
+                    st.progress = None;
+                    ChainTxStatus::Invalid { reason: message }
+                }
+                TxStatus::Validated | TxStatus::Broadcasted => continue,
+            };
+            return Some((next, st));
+        }
+    }))
 }
 
 /// The `(a, b)` account fields of a runtime event such as

@@ -1,0 +1,156 @@
+//! The submission lifecycle, for callers that must survive a crash: the
+//! extrinsic's hash is handed to the caller after signing and before sending,
+//! so it can be recorded first; then the caller follows its statuses.
+
+use futures::stream::BoxStream;
+
+use super::{AccountId, Balance, BlockRef, CallOutcome, ContractEvent, StorageDeposit, Weight};
+
+/// An extrinsic's hash.
+pub type TxHash = [u8; 32];
+
+/// What to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxCall {
+    /// Native currency to `to`.
+    Transfer {
+        /// The payee.
+        to: AccountId,
+        /// How much.
+        amount: Balance,
+    },
+    /// A contract message.
+    Contract {
+        /// The contract.
+        contract: AccountId,
+        /// Native currency sent with it.
+        value: Balance,
+        /// Selector and SCALE arguments.
+        input: Vec<u8>,
+        /// Its gas and deposit limits.
+        limits: Limits,
+    },
+}
+
+/// Gas and storage-deposit limits for a contract extrinsic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The weight limit.
+    pub weight: Weight,
+    /// The most storage deposit the signer agrees to pay; `None`: no limit.
+    pub storage_deposit: Option<Balance>,
+}
+
+impl Limits {
+    /// What a dry run needed, plus `percent`: state may change a little
+    /// between the dry run and inclusion.
+    pub fn from_dry_run(dry: &CallOutcome, percent: u64) -> Self {
+        let add = |v: u64| v.saturating_add(v / 100 * percent);
+        let weight = Weight { ref_time: add(dry.weight_required.ref_time), proof_size: add(dry.weight_required.proof_size) };
+        let storage_deposit = match dry.storage_deposit {
+            StorageDeposit::Charge(c) => c.saturating_add(c / 100 * u128::from(percent)),
+            StorageDeposit::Refund(_) => 0,
+        };
+        Limits { weight, storage_deposit: Some(storage_deposit) }
+    }
+}
+
+/// A signed extrinsic about to be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignedTx {
+    /// Its hash, as the chain will know it.
+    pub hash: TxHash,
+    /// Who signed it.
+    pub signer: AccountId,
+    /// Its nonce.
+    pub nonce: u64,
+}
+
+/// How an extrinsic in a block went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxResult {
+    /// It was applied; these are its contract events.
+    Success {
+        /// Contract events it emitted.
+        events: Vec<ContractEvent>,
+    },
+    /// It is in the block but failed (fees paid, no effect).
+    Failed {
+        /// The runtime's error name (`Contracts::ContractReverted`).
+        error: String,
+    },
+}
+
+/// Where a submitted extrinsic stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxStatus {
+    /// In a best block.
+    InBlock {
+        /// Which block.
+        block: BlockRef,
+        /// How it went.
+        result: TxResult,
+    },
+    /// The block it was in left the best chain; it may come back in another.
+    Retracted {
+        /// The block it left.
+        block: BlockRef,
+    },
+    /// In a finalized block: final. The stream ends.
+    Finalized {
+        /// Which block.
+        block: BlockRef,
+    },
+    /// The pool dropped it (replaced, or the pool was full). The stream ends.
+    Dropped {
+        /// Why.
+        reason: String,
+    },
+    /// It can no longer be included (stale nonce, expired). The stream ends.
+    Invalid {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A submitted extrinsic's statuses, in order.
+pub type TxWatch = BoxStream<'static, TxStatus>;
+
+/// Told about each extrinsic after it is signed and before it is sent. A
+/// crash-safe caller writes the hash to its ledger here; an error stops the
+/// submission and nothing is sent.
+#[async_trait::async_trait]
+pub trait RecordTx: Send {
+    /// Records `tx`.
+    async fn record(&mut self, tx: &SignedTx) -> Result<(), String>;
+}
+
+/// Records nothing.
+#[async_trait::async_trait]
+impl RecordTx for () {
+    async fn record(&mut self, _tx: &SignedTx) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_add_a_margin_to_what_the_dry_run_needed_without_overflow() {
+        let dry = CallOutcome {
+            data: Vec::new(),
+            reverted: false,
+            weight_consumed: Weight::default(),
+            weight_required: Weight { ref_time: 1_000, proof_size: u64::MAX },
+            storage_deposit: StorageDeposit::Charge(200),
+            events: Vec::new(),
+        };
+        let l = Limits::from_dry_run(&dry, 10);
+        assert_eq!(l.weight, Weight { ref_time: 1_100, proof_size: u64::MAX });
+        assert_eq!(l.storage_deposit, Some(220));
+        let refund = CallOutcome { storage_deposit: StorageDeposit::Refund(5), ..dry };
+        assert_eq!(Limits::from_dry_run(&refund, 10).storage_deposit, Some(0), "a refund needs no deposit");
+    }
+}
