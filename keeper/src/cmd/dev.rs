@@ -92,6 +92,7 @@ pub async fn run(args: DevArgs, workspace: PathBuf) -> Result<()> {
         mining: (!args.no_mine).then(|| (args.devices.clone(), Duration::from_secs(args.stall_secs))),
         http: args.metrics,
         stop_after: args.blocks,
+        schedule: Default::default(),
     };
     super::launch::run(launch, Registry::with_prefix("lode")).await
 }

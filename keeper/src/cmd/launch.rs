@@ -12,12 +12,14 @@ use prometheus_client::registry::Registry;
 
 use crate::alerting::AlertHook;
 use crate::chain::Chain;
+use crate::config::Schedule;
 use crate::contracts::Contracts;
 use crate::duties::console::ConsoleDuty;
+use crate::duties::heartbeat::Heartbeat;
 use crate::duties::mining::{MiningConfig, MiningDuty, MiningMetrics};
 use crate::http::HttpServer;
 use crate::keys::Signer;
-use crate::runtime::{self, Context, DutyBoard, Supervisor};
+use crate::runtime::{self, Context, DutyBoard, Job, ScheduleDuty, ScheduleMetrics, Supervisor};
 use crate::watcher::{Confirmation, CursorStore, Notifications, Watcher, WatcherMetrics};
 
 /// A keeper ready to start.
@@ -38,6 +40,8 @@ pub struct Launch {
     pub http: Option<SocketAddr>,
     /// Stop after this many blocks.
     pub stop_after: Option<u64>,
+    /// Periodic jobs.
+    pub schedule: Schedule,
 }
 
 /// Runs the keeper until a signal, `stop_after` blocks, or a duty failing for good.
@@ -74,6 +78,10 @@ pub async fn run(launch: Launch, mut registry: Registry) -> Result<()> {
         }
     };
     supervisor.add(ConsoleDuty::new(mining, launch.stop_after));
+    if !launch.schedule.is_empty() {
+        let jobs: Vec<Arc<dyn Job>> = vec![Arc::new(Heartbeat)];
+        supervisor.add(ScheduleDuty::new(&launch.schedule, jobs, ScheduleMetrics::register(&mut registry))?);
+    }
     if let Some(addr) = launch.http {
         let server = HttpServer::bind(addr, registry, board.clone()).await.with_context(|| format!("serving HTTP on {addr}"))?;
         println!("metrics at http://{}/metrics, status at /status", server.address());

@@ -47,6 +47,7 @@ pub async fn run(args: RunArgs) -> Result<()> {
         mining: setup.config.mining.enabled.then(|| (setup.config.mining.devices.clone(), setup.config.mining.stall_after)),
         http: setup.config.http.listen,
         stop_after: args.blocks,
+        schedule: setup.config.schedule.clone(),
     };
     launch::run(launch, setup.registry).await
 }

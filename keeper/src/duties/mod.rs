@@ -2,4 +2,5 @@
 //! [`crate::runtime::Duty`].
 
 pub mod console;
+pub mod heartbeat;
 pub mod mining;

@@ -8,6 +8,7 @@
 mod board;
 mod context;
 mod duty;
+mod schedule;
 pub mod shutdown;
 mod signals;
 mod supervisor;
@@ -15,6 +16,7 @@ mod supervisor;
 pub use board::{DutyBoard, DutyState};
 pub use context::Context;
 pub use duty::{Duty, DutyError, RestartPolicy};
+pub use schedule::{Job, ScheduleDuty, ScheduleMetrics, UnknownJob};
 pub use shutdown::{Drain, Shutdown, Stopper};
 pub use signals::stop_on_signals;
 pub use supervisor::{DutyFailed, Supervisor};

@@ -41,19 +41,26 @@ impl Supervisor {
     /// error is returned once the others have drained.
     pub async fn run(self, ctx: Context, shutdown: Shutdown, drain: Drain) -> Result<(), DutyFailed> {
         let mut tasks = JoinSet::new();
+        let mut names = std::collections::HashMap::new();
         for duty in self.duties {
-            let ctx = ctx.clone();
-            let board = self.board.clone();
-            tasks.spawn(supervise(duty, ctx, shutdown.clone(), board));
+            let name = duty.name();
+            let handle = tasks.spawn(supervise(duty, ctx.clone(), shutdown.clone(), self.board.clone()));
+            names.insert(handle.id(), name);
         }
         // The supervisor's own listener must not hold the drain open.
         drop(shutdown);
         let stopper = ctx.stopper.clone();
         drop(ctx);
         let mut failed = None;
-        while let Some(done) = tasks.join_next().await {
-            let outcome = done
-                .unwrap_or_else(|panic| Err(DutyFailed { duty: "unknown", error: DutyError::fatal(format!("a duty panicked: {panic}")) }));
+        while let Some(done) = tasks.join_next_with_id().await {
+            let outcome = match done {
+                Ok((_, outcome)) => outcome,
+                Err(panic) => {
+                    let duty = names.get(&panic.id()).copied().unwrap_or("unknown");
+                    self.board.set(duty, DutyState::Failed { error: "panicked".into() });
+                    Err(DutyFailed { duty, error: DutyError::fatal(format!("it panicked: {panic}")) })
+                }
+            };
             if let Err(e) = outcome {
                 tracing::error!("{e}; stopping the keeper");
                 stopper.fire();
