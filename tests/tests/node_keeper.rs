@@ -51,9 +51,18 @@ async fn deploy_then_run_mines_on_the_node_and_a_rerun_changes_nothing() {
         password_env: None,
         out: manifest.clone(),
         rebuild: false,
+        dry_run: false,
     };
     // Wait for the node to answer before the first command.
-    drop(node.connect(vec![node.url()], Default::default()).await);
+    let probe = node.connect(vec![node.url()], Default::default()).await;
+    let unfunded = DeployArgs { dry_run: true, dev: false, ..deploy_args.clone() };
+    let err = format!("{:#}", deploy::run(unfunded, repository().root).await.unwrap_err());
+    assert!(err.contains("holds no funds"), "{err}");
+    let measured = DeployArgs { dry_run: true, ..deploy_args.clone() };
+    deploy::run(measured, repository().root).await.expect("--dry-run --dev measures as //Alice");
+    assert!(!manifest.exists(), "a dry run writes no manifest");
+    let head = lode_keeper::chain::BlockSource::head(&probe).await.unwrap();
+    assert_eq!(head.number, 0, "and sends nothing");
     deploy::run(deploy_args.clone(), repository().root).await.expect("lode deploy succeeds");
     let written = std::fs::read_to_string(&manifest).unwrap();
     deploy::run(deploy_args, repository().root).await.expect("a re-run succeeds");

@@ -4,16 +4,18 @@
 //! governor, and writes the manifest. A re-run against the same chain finds
 //! the manifest's contracts in place and changes nothing.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use lode_deploy::{Deployer, SuiteConfig};
+use lode_deploy::Deployer;
 
 use crate::chain::node::{NodeChain, NodeConfig, NodeMetrics};
-use crate::chain::{AccountId, BlockSource, Chain};
+use crate::chain::{AccountId, BlockSource, Chain, StorageDeposit, Weight};
 use crate::contracts::{ChainDeployer, Contracts, Manifest, Wiring};
 use crate::keys::{secret_bytes, ss58, Keystore, PasswordSource, Signer, DEV_ACCOUNTS};
 
@@ -42,6 +44,9 @@ pub struct DeployArgs {
     /// Rebuild contracts even if their sources are unchanged.
     #[arg(long)]
     pub rebuild: bool,
+    /// Measure each step's weight and deposit without sending anything.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Native currency `--dev` gives the deployer: enough for every deposit.
@@ -81,6 +86,19 @@ pub async fn run(args: DeployArgs, workspace: PathBuf) -> Result<()> {
         return Ok(());
     }
 
+    if args.dry_run {
+        // Deposits must be payable even in a dry run. On a dev chain an
+        // unfunded deployer is measured as //Alice, who `--dev` would fund it from.
+        let origin = match chain.balance(signer.account_id()).await? {
+            0 if args.dev => NodeChain::alice(),
+            0 => bail!(
+                "the deployer {} holds no funds, and a dry run must be able to pay the deposits; fund it first (or use --dev on a dev chain)",
+                ss58(&signer.account_id())
+            ),
+            _ => signer.account_id(),
+        };
+        return dry_run(&chain, origin, &suite).await;
+    }
     if args.dev {
         let have = chain.balance(signer.account_id()).await?;
         if have < DEV_FUNDING / 2 {
@@ -91,9 +109,7 @@ pub async fn run(args: DeployArgs, workspace: PathBuf) -> Result<()> {
         bail!("the deployer {} holds no funds on this chain; fund it first (or use --dev on a dev chain)", ss58(&signer.account_id()));
     }
 
-    let ids = |names: &[&str]| names.iter().map(|n| Signer::dev(n).account_id()).collect::<Vec<AccountId>>();
-    // The same roles as `lode dev`: three owners run the splitter, three others are paid.
-    let config = SuiteConfig::dev(Signer::dev("treasury").account_id(), ids(&["alice", "bob", "charlie"]), ids(&["dave", "eve", "ferdie"]));
+    let config = super::suite::dev_roles();
     let deployer = Progress { inner: ChainDeployer::new(&*chain, &signer), bar: progress() };
     let deployed = suite.deploy(&deployer, &config).await?;
     deployer.bar.finish_with_message("deployed");
@@ -112,6 +128,112 @@ pub async fn run(args: DeployArgs, workspace: PathBuf) -> Result<()> {
     }
     println!("manifest written to {}", args.out.display());
     Ok(())
+}
+
+/// `--dry-run`: every step measured against the node's state, nothing sent.
+async fn dry_run(chain: &NodeChain, origin: AccountId, suite: &lode_deploy::Suite) -> Result<()> {
+    let measure = Measure { chain, origin, code: Mutex::new(HashMap::new()), steps: Mutex::new(Vec::new()) };
+    suite.deploy(&measure, &super::suite::dev_roles()).await?;
+    let steps = measure.steps.into_inner().unwrap_or_else(PoisonError::into_inner);
+    let mut total: u128 = 0;
+    println!("{:<28} {:>16} {:>12} {:>24}", "step", "ref_time", "proof (B)", "deposit");
+    for step in &steps {
+        match &step.cost {
+            Ok((weight, deposit)) => {
+                total = total.saturating_add(*deposit);
+                println!("{:<28} {:>16} {:>12} {:>24}", step.name, weight.ref_time, weight.proof_size, deposit);
+            }
+            Err(why) => println!("{:<28} not measurable now: {why}", step.name),
+        }
+    }
+    let balance = chain.balance(origin).await?;
+    println!("deposits measured: {total}, as {} who holds {balance}; nothing was sent", ss58(&origin));
+    Ok(())
+}
+
+/// Code a dry run "uploaded", and the deposit storing it would take.
+type Measured = (Vec<u8>, u128);
+
+/// One measured step.
+struct Step {
+    name: String,
+    /// Weight and deposit, or why it cannot be measured before the steps
+    /// before it have run for real.
+    cost: Result<(Weight, u128), String>,
+}
+
+/// A deployer that dry-runs every step. Instantiations carry their code
+/// (`Code::Upload`), so they can be measured before anything is stored;
+/// a constructor or wiring call that needs a contract not yet on chain
+/// cannot, and says so.
+struct Measure<'a> {
+    chain: &'a NodeChain,
+    origin: AccountId,
+    /// Uploaded code and its deposit, by code hash.
+    code: Mutex<HashMap<[u8; 32], Measured>>,
+    steps: Mutex<Vec<Step>>,
+}
+
+impl Measure<'_> {
+    fn record(&self, name: String, cost: Result<(Weight, u128), String>) {
+        self.steps.lock().unwrap_or_else(PoisonError::into_inner).push(Step { name, cost });
+    }
+}
+
+fn charged(deposit: StorageDeposit) -> u128 {
+    match deposit {
+        StorageDeposit::Charge(c) => c,
+        StorageDeposit::Refund(_) => 0,
+    }
+}
+
+#[async_trait::async_trait]
+impl Deployer for Measure<'_> {
+    async fn genesis_hash(&self) -> Result<[u8; 32], String> {
+        self.chain.genesis_hash().await.map_err(|e| e.to_string())
+    }
+
+    async fn upload(&self, contract: &str, wasm: &[u8]) -> Result<[u8; 32], String> {
+        let (hash, deposit) = self.chain.dry_run_upload(self.origin, wasm).await.map_err(|e| e.to_string())?;
+        self.code.lock().unwrap_or_else(PoisonError::into_inner).insert(hash, (wasm.to_vec(), deposit));
+        self.record(format!("upload {contract}"), Ok((Weight::default(), deposit)));
+        Ok(hash)
+    }
+
+    async fn instantiate(&self, contract: &str, code_hash: [u8; 32], input: Vec<u8>, salt: Vec<u8>) -> Result<AccountId, String> {
+        let (wasm, code_deposit) = self.code.lock().unwrap_or_else(PoisonError::into_inner).get(&code_hash).cloned().unwrap_or_default();
+        match self.chain.dry_run_deploy(self.origin, &wasm, &input, &salt).await {
+            Ok((address, out)) => {
+                // The dry run carried the code, so its deposit includes the
+                // code's, already counted on the upload line.
+                let deposit = charged(out.storage_deposit).saturating_sub(code_deposit);
+                self.record(format!("instantiate {contract}"), Ok((out.weight_required, deposit)));
+                Ok(address)
+            }
+            Err(e) => {
+                self.record(format!("instantiate {contract}"), Err(format!("its constructor needs contracts deployed before it ({e})")));
+                // A stand-in address, so later steps can still be measured.
+                Ok(AccountId(blake2_256(contract.as_bytes())))
+            }
+        }
+    }
+
+    async fn call(&self, contract: &str, address: AccountId, input: Vec<u8>) -> Result<Vec<u8>, String> {
+        let cost = match self.chain.dry_run(self.origin, address, 0, input).await {
+            Ok(out) if !out.reverted => Ok((out.weight_required, charged(out.storage_deposit))),
+            Ok(_) => Err("it reverts against today's state".to_owned()),
+            Err(_) => Err(format!("{contract} is not deployed yet")),
+        };
+        self.record(format!("wire {contract}"), cost);
+        // `Ok(Ok(()))`, so the plan goes on to its next step.
+        Ok(vec![0, 0])
+    }
+}
+
+fn blake2_256(data: &[u8]) -> [u8; 32] {
+    use blake2::digest::consts::U32;
+    use blake2::{Blake2b, Digest};
+    Blake2b::<U32>::digest(data).into()
 }
 
 /// A spinner counting the plan's steps (uploads, instantiations, wiring

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use lode_deploy::SuiteConfig;
 use prometheus_client::registry::Registry;
 
 use crate::chain::embedded::{EmbeddedChain, EmbeddedConfig};
@@ -66,9 +65,7 @@ pub async fn run(args: DevArgs, workspace: PathBuf) -> Result<()> {
     })?);
     println!("embedded chain started: block time {} ms, dev accounts funded: {}", args.block_time_ms, DEV_ACCOUNTS.join(", "));
 
-    let ids = |names: &[&str]| names.iter().map(|n| Signer::dev(n).account_id()).collect::<Vec<_>>();
-    // Demo roles: three owners run the splitter; three others are paid from it.
-    let config = SuiteConfig::dev(Signer::dev("treasury").account_id(), ids(&["alice", "bob", "charlie"]), ids(&["dave", "eve", "ferdie"]));
+    let config = super::suite::dev_roles();
     let (_, contracts) = deploy_suite(Arc::clone(&chain), &alice, &suite, &config).await?;
     for c in contracts.all() {
         let artifact = suite.artifact(c.contract().name());

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use lode_deploy::{builder, BuildOptions, Builder, Suite, Workspace, DEPLOY_ORDER};
+use lode_deploy::{builder, BuildOptions, Builder, Suite, SuiteConfig, Workspace, DEPLOY_ORDER};
+
+use crate::keys::Signer;
 
 /// Builds (or reuses) the suite's contracts in `workspace`; test fixtures
 /// under `contracts/` are left out.
@@ -15,4 +17,12 @@ pub async fn build(workspace: PathBuf, rebuild: bool) -> Result<Suite> {
         .await
         .context("contract build task panicked")??;
     Ok(Suite::new(artifacts)?)
+}
+
+/// The demo deployment `lode dev` and `lode deploy` make: three owners (alice,
+/// bob, charlie) run the splitter and three others (dave, eve, ferdie) are
+/// paid from it; `treasury` holds the genesis LODE.
+pub fn dev_roles() -> SuiteConfig {
+    let ids = |names: &[&str]| names.iter().map(|n| Signer::dev(n).account_id()).collect::<Vec<_>>();
+    SuiteConfig::dev(Signer::dev("treasury").account_id(), ids(&["alice", "bob", "charlie"]), ids(&["dave", "eve", "ferdie"]))
 }

@@ -181,6 +181,11 @@ impl NodeChain {
         .await
     }
 
+    /// The account of the sr25519 dev key `//Alice`, which a dev node funds.
+    pub fn alice() -> AccountId {
+        AccountId(subxt_signer::sr25519::dev::alice().public_key().0)
+    }
+
     /// Transfers `amount` from the sr25519 dev account `//Alice`, which a dev
     /// node's genesis funds (it funds no ECDSA account): how `lode deploy
     /// --dev` pays for a keeper's first extrinsics.
@@ -188,6 +193,50 @@ impl NodeChain {
         let conn = self.conn().await?;
         let alice = subxt_signer::sr25519::dev::alice();
         submit::submit(&conn, &self.nonces, &self.metrics, &alice, &calls::transfer(to, amount), "funding from //Alice").await.map(|_| ())
+    }
+
+    /// What uploading `wasm` as `origin` would store: its code hash and the
+    /// deposit (zero when the code is already there).
+    pub async fn dry_run_upload(&self, origin: AccountId, wasm: &[u8]) -> Result<(CodeHash, Balance), ChainError> {
+        let args = runtime_api::upload_args(origin.0, wasm);
+        let raw = self
+            .read(|c| {
+                let args = args.clone();
+                async move {
+                    c.rpc
+                        .state_call("ContractsApi_upload_code", Some(&args), None)
+                        .await
+                        .map_err(|e| errors::classify_rpc(e, &c.endpoint, "code upload dry run"))
+                }
+            })
+            .await?;
+        match runtime_api::decode_upload(&raw).map_err(|e| ChainError::Decode(format!("ContractsApi_upload_code: {e}")))? {
+            Ok(ok) => Ok(ok),
+            Err(error) => Err(self.rejected("code upload", &error, "").await),
+        }
+    }
+
+    /// What instantiating `wasm` (not yet on chain) as `origin` would do:
+    /// the new contract's address, and the weight and deposit it would cost
+    /// (code storage included). A constructor that calls a contract not yet
+    /// deployed fails here.
+    pub async fn dry_run_deploy(
+        &self,
+        origin: AccountId,
+        wasm: &[u8],
+        input: &[u8],
+        salt: &[u8],
+    ) -> Result<(AccountId, CallOutcome), ChainError> {
+        let args = runtime_api::instantiate_with_code_args(origin.0, 0, wasm, input, salt);
+        let dry = self.dry_run_raw("ContractsApi_instantiate", args, true).await?;
+        match &dry.result {
+            Ok(e) if e.reverted => Err(ChainError::Reverted { what: "constructor".into(), data: hex::encode(&e.data) }),
+            Ok(e) => {
+                let address = e.account.map(AccountId).ok_or_else(|| ChainError::Decode("no address in the dry run".into()))?;
+                Ok((address, outcome(&dry, e.data.clone(), false, Vec::new())))
+            }
+            Err(error) => Err(self.rejected("instantiate", error, &dry.debug).await),
+        }
     }
 
     async fn dry_run_raw(&self, method: &'static str, args: Vec<u8>, instantiate: bool) -> Result<DryRun, ChainError> {
@@ -279,24 +328,7 @@ impl Chain for NodeChain {
     }
 
     async fn upload_code(&self, signer: &Signer, wasm: Vec<u8>) -> Result<Uploaded, ChainError> {
-        let origin = signer.account_id().0;
-        let args = runtime_api::upload_args(origin, &wasm);
-        let raw = self
-            .read(|c| {
-                let args = args.clone();
-                async move {
-                    c.rpc
-                        .state_call("ContractsApi_upload_code", Some(&args), None)
-                        .await
-                        .map_err(|e| errors::classify_rpc(e, &c.endpoint, "code upload dry run"))
-                }
-            })
-            .await?;
-        let dry = runtime_api::decode_upload(&raw).map_err(|e| ChainError::Decode(format!("ContractsApi_upload_code: {e}")))?;
-        let (code_hash, deposit) = match dry {
-            Ok(ok) => ok,
-            Err(error) => return Err(self.rejected("code upload", &error, "").await),
-        };
+        let (code_hash, deposit) = self.dry_run_upload(signer.account_id(), &wasm).await?;
         if deposit == 0 {
             // Already stored: nothing to pay for, nothing to send.
             return Ok(Uploaded { code_hash, deposit: 0 });

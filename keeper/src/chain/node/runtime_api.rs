@@ -89,6 +89,13 @@ pub fn instantiate_args(origin: [u8; 32], value: Balance, code_hash: CodeHash, i
     (origin, value, Option::<RawWeight>::None, Option::<Balance>::None, 1u8, code_hash, input, salt).encode()
 }
 
+/// Arguments of `ContractsApi_instantiate` with the code in the call, for
+/// measuring a deployment before the code is on chain.
+pub fn instantiate_with_code_args(origin: [u8; 32], value: Balance, wasm: &[u8], input: &[u8], salt: &[u8]) -> Vec<u8> {
+    // Code::Upload is variant 0.
+    (origin, value, Option::<RawWeight>::None, Option::<Balance>::None, 0u8, wasm, input, salt).encode()
+}
+
 /// Arguments of `ContractsApi_upload_code` (determinism enforced).
 pub fn upload_args(origin: [u8; 32], wasm: &[u8]) -> Vec<u8> {
     (origin, wasm, Option::<Balance>::None, 0u8).encode()
