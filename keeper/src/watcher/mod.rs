@@ -55,7 +55,8 @@ pub enum WatchError {
 
 impl Watcher {
     /// A watcher reading `source`, publishing to `out`, confirming by `rule`,
-    /// and keeping its cursor in `cursor` (none: every run starts at the head).
+    /// and keeping its cursor in `cursor` (none: every run starts at the
+    /// finalized block).
     pub fn new(
         source: Arc<dyn BlockSource>,
         out: Notifications,
