@@ -32,7 +32,7 @@ pub struct Launch {
     pub signer: Signer,
     /// When blocks count as confirmed.
     pub confirmations: Confirmation,
-    /// Where the watcher keeps its cursor (none: start at the head each run).
+    /// Where the watcher keeps its cursor (none: each run starts at the finalized block).
     pub cursor: Option<Arc<dyn CursorStore>>,
     /// Mining devices, or `None` not to mine. An empty list picks the preferred device.
     pub mining: Option<(Vec<lode_miner::DeviceId>, Duration)>,
