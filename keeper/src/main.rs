@@ -39,6 +39,9 @@ enum Command {
     Run(cmd::run::RunArgs),
     /// Print the chain's and this keeper's state.
     Status(cmd::status::StatusArgs),
+    /// Rebuild contracts and compare their code hashes with a given one, a
+    /// manifest's, and the live contracts'.
+    Verify(cmd::verify::VerifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +79,7 @@ fn run(cli: Cli) -> Result<()> {
     enum NeedsWorkspace {
         Dev(cmd::dev::DevArgs),
         Deploy(cmd::deploy::DeployArgs),
+        Verify(cmd::verify::VerifyArgs),
     }
     let command = match cli.command {
         Command::Mine(args) => return cmd::mine::run(args),
@@ -85,6 +89,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Status(args) => return tokio_main(cmd::status::run(args)),
         Command::Dev(args) => NeedsWorkspace::Dev(args),
         Command::Deploy(args) => NeedsWorkspace::Deploy(args),
+        Command::Verify(args) => NeedsWorkspace::Verify(args),
     };
     let workspace = find_workspace(cli.workspace)?;
     // Before any thread exists: see lode_deploy::toolchain.
@@ -95,6 +100,7 @@ fn run(cli: Cli) -> Result<()> {
         match command {
             NeedsWorkspace::Dev(args) => cmd::dev::run(args, workspace).await,
             NeedsWorkspace::Deploy(args) => cmd::deploy::run(args, workspace).await,
+            NeedsWorkspace::Verify(args) => cmd::verify::run(args, workspace).await,
         }
     })
 }

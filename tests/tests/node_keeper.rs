@@ -8,6 +8,7 @@ use std::path::Path;
 use lode_keeper::cmd::deploy::{self, DeployArgs};
 use lode_keeper::cmd::run::{self, RunArgs, Setup};
 use lode_keeper::cmd::status::{self, StatusArgs};
+use lode_keeper::cmd::verify::{self, VerifyArgs};
 use lode_keeper::keys::{Keystore, Password};
 use lode_tests::node::DevNode;
 use lode_tests::repository;
@@ -67,6 +68,18 @@ async fn deploy_then_run_mines_on_the_node_and_a_rerun_changes_nothing() {
     let written = std::fs::read_to_string(&manifest).unwrap();
     deploy::run(deploy_args, repository().root).await.expect("a re-run succeeds");
     assert_eq!(std::fs::read_to_string(&manifest).unwrap(), written, "a re-run changes nothing");
+
+    // `lode verify`: this checkout builds what the manifest names, and the
+    // live contracts run it; a manifest naming other code does not match.
+    let verify =
+        |manifest: std::path::PathBuf| VerifyArgs { contract: None, code_hash: None, manifest: Some(manifest), nodes: vec![node.url()] };
+    verify::run(verify(manifest.clone()), repository().root).await.expect("the deployment verifies against the checkout and the node");
+    let altered = dir.path().join("altered.json");
+    let other = "0x".to_owned() + &"ab".repeat(32);
+    let token_hash = written.split("\"code_hash\": \"").nth(1).and_then(|rest| rest.get(..66)).expect("the token's code hash").to_owned();
+    std::fs::write(&altered, written.replacen(&token_hash, &other, 1)).unwrap();
+    let err = verify::run(verify(altered), repository().root).await.expect_err("a changed code hash is a mismatch");
+    assert_eq!(err.to_string(), "1 of 5 contracts do not match");
 
     let config_path = dir.path().join("lode.toml");
     std::fs::write(&config_path, config(dir.path(), &node.url())).unwrap();

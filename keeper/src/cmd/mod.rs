@@ -9,3 +9,4 @@ pub mod mine;
 pub mod run;
 pub mod status;
 pub mod suite;
+pub mod verify;

@@ -181,6 +181,21 @@ impl NodeChain {
         .await
     }
 
+    /// The code hash a live contract runs (`Contracts::ContractInfoOf`), or
+    /// `None` when no contract lives at `contract`.
+    pub async fn code_hash_of(&self, contract: AccountId) -> Result<Option<CodeHash>, ChainError> {
+        self.read(|c| async move {
+            let address = subxt::dynamic::storage("Contracts", "ContractInfoOf", vec![subxt::dynamic::Value::from_bytes(contract.0)]);
+            let key = c.client.storage().address_bytes(&address).map_err(|e| errors::classify(e, &c.endpoint, "a storage key"))?;
+            let raw = c.rpc.state_get_storage(&key, None).await.map_err(|e| errors::classify_rpc(e, &c.endpoint, "reading a contract"))?;
+            // ContractInfo starts with its trie id, then its code hash.
+            raw.map(|bytes| <(Vec<u8>, CodeHash) as scale::Decode>::decode(&mut &bytes[..]).map(|(_, hash)| hash))
+                .transpose()
+                .map_err(|e| ChainError::Decode(format!("Contracts::ContractInfoOf: {e}")))
+        })
+        .await
+    }
+
     /// The account of the sr25519 dev key `//Alice`, which a dev node funds.
     pub fn alice() -> AccountId {
         AccountId(subxt_signer::sr25519::dev::alice().public_key().0)

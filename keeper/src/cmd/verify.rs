@@ -1,0 +1,159 @@
+//! `lode verify`: rebuild contracts from this checkout and compare their code
+//! hashes with a given one, a deployment manifest's, and (with `--node`) the
+//! code the live contracts run. A DAO member runs it before voting on an
+//! upgrade to a code hash (docs/contracts/upgrades.md).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context as _, Result};
+use lode_deploy::{builder, BuildOptions, Builder, Workspace};
+
+use crate::chain::node::{NodeChain, NodeConfig, NodeMetrics};
+use crate::chain::Chain;
+use crate::contracts::Manifest;
+
+/// Options of `lode verify`.
+#[derive(Debug, Clone, clap::Args)]
+#[command(group(clap::ArgGroup::new("expected").required(true).args(["code_hash", "manifest"])))]
+pub struct VerifyArgs {
+    /// The contract to rebuild (`token`, `staking`, …), with `--code-hash`.
+    #[arg(requires = "code_hash")]
+    pub contract: Option<String>,
+    /// The code hash it should have: `0x` and 64 hex digits.
+    #[arg(long, requires = "contract")]
+    pub code_hash: Option<String>,
+    /// Check every contract of this deployment manifest.
+    #[arg(long, conflicts_with = "contract")]
+    pub manifest: Option<PathBuf>,
+    /// With `--manifest`: also read the code each live contract runs from
+    /// this node (repeat for fallbacks).
+    #[arg(long = "node", requires = "manifest")]
+    pub nodes: Vec<String>,
+}
+
+/// One contract's verdict.
+struct Check {
+    contract: String,
+    expected: [u8; 32],
+    live: Option<Option<[u8; 32]>>,
+}
+
+/// Runs `lode verify`; an error when anything does not match.
+pub async fn run(args: VerifyArgs, workspace: PathBuf) -> Result<()> {
+    check_toolchain(&workspace)?;
+    let mut checks = Vec::new();
+    match (&args.contract, &args.code_hash, &args.manifest) {
+        (Some(contract), Some(hash), None) => {
+            checks.push(Check { contract: contract.clone(), expected: parse_hash(hash)?, live: None });
+        }
+        (None, None, Some(path)) => {
+            let manifest = Manifest::load(path)?;
+            let deployed = manifest.deployed().map_err(anyhow::Error::msg)?;
+            let chain = match args.nodes.is_empty() {
+                true => None,
+                false => Some(connect(&args.nodes, &manifest, path).await?),
+            };
+            for c in &deployed.contracts {
+                let live = match &chain {
+                    Some(chain) => Some(chain.code_hash_of(c.address).await?),
+                    None => None,
+                };
+                checks.push(Check { contract: c.name.clone(), expected: c.code_hash, live });
+            }
+        }
+        _ => bail!("give a contract and --code-hash, or --manifest FILE"),
+    }
+
+    let builder = Builder::new(Workspace::at(workspace)?)?;
+    for c in &checks {
+        builder.workspace().contract(&c.contract).map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    let names: Vec<String> = checks.iter().map(|c| c.contract.clone()).collect();
+    let built = tokio::task::spawn_blocking(move || {
+        // Rebuilt from source even when an artifact looks current: the point
+        // is to see this checkout produce the hash.
+        let artifacts =
+            builder.build_many(&names, BuildOptions { force: true, quiet: true }, &mut |e| eprintln!("{}", builder::describe(&e)))?;
+        let inputs = names.first().and_then(|n| builder.inputs(n));
+        Ok::<_, lode_deploy::DeployError>((artifacts, inputs))
+    })
+    .await
+    .context("the build task panicked")??;
+    let (artifacts, inputs) = built;
+    if let Some(inputs) = &inputs {
+        println!("built from {}", inputs.describe());
+        if !inputs.dirty.is_empty() {
+            eprintln!(
+                "warning: the checkout differs from its commit in {}; a match proves only that this working tree builds the hash",
+                inputs.dirty.join(", ")
+            );
+        }
+    }
+
+    let mut failures = 0usize;
+    for (check, artifact) in checks.iter().zip(&artifacts) {
+        let built = artifact.code_hash;
+        // The live contract, when a node was asked, must run the built code too.
+        let (live_ok, live_line) = match check.live {
+            Some(Some(live)) => (live == built, format!("\n          live     0x{}", hex::encode(live))),
+            Some(None) => (false, "\n          live     no contract at the manifest's address".to_owned()),
+            None => (true, String::new()),
+        };
+        let verdict = if built == check.expected && live_ok { "match" } else { "MISMATCH" };
+        if verdict != "match" {
+            failures += 1;
+        }
+        println!(
+            "{:<9} {verdict}\n          expected 0x{}\n          built    0x{}{live_line}",
+            check.contract,
+            hex::encode(check.expected),
+            hex::encode(built)
+        );
+    }
+    if failures > 0 {
+        bail!("{failures} of {} contracts do not match", checks.len());
+    }
+    println!("all {} match", checks.len());
+    Ok(())
+}
+
+/// A build with another toolchain than the pin gives other code: refuse it.
+fn check_toolchain(workspace: &Path) -> Result<()> {
+    let pinned = lode_deploy::toolchain::pinned_channel(workspace)?;
+    match std::env::var("RUSTUP_TOOLCHAIN") {
+        Ok(t) if !t.starts_with(&pinned) => {
+            bail!("RUSTUP_TOOLCHAIN is {t}, but the repository pins {pinned}: a build with another toolchain gives other code; unset it")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `0x` and 64 hex digits.
+fn parse_hash(text: &str) -> Result<[u8; 32]> {
+    text.strip_prefix("0x")
+        .and_then(|h| hex::decode(h).ok())
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .with_context(|| format!("`{text}` is not a code hash: give 0x and 64 hex digits"))
+}
+
+async fn connect(nodes: &[String], manifest: &Manifest, path: &Path) -> Result<NodeChain> {
+    let config = NodeConfig { endpoints: nodes.to_vec(), request_timeout: Duration::from_secs(30) };
+    let chain = NodeChain::connect(config, NodeMetrics::default()).await.context("connecting to the node")?;
+    manifest.check_chain(path, chain.genesis_hash().await?)?;
+    Ok(chain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_code_hashes_are_refused_with_the_accepted_form() {
+        for bad in ["", "0x", "0x12", "12ab", &format!("0x{}", "zz".repeat(32)), &format!("0x{}", "ab".repeat(33))] {
+            let e = parse_hash(bad).unwrap_err().to_string();
+            assert!(e.contains("0x and 64 hex digits"), "{e}");
+        }
+        assert_eq!(parse_hash(&format!("0x{}", "ab".repeat(32))).unwrap(), [0xab; 32]);
+    }
+}
