@@ -4,18 +4,22 @@
 //! upgrade to a code hash (docs/contracts/upgrades.md).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _, Result};
 use lode_deploy::{builder, BuildOptions, Builder, Workspace};
 
 use crate::chain::node::{NodeChain, NodeConfig, NodeMetrics};
-use crate::chain::Chain;
-use crate::contracts::Manifest;
+use crate::chain::{AccountId, Chain};
+use crate::contracts::{Contracts, Manifest};
+use crate::keys::ss58;
+use lode_governor::Action;
 
 /// Options of `lode verify`.
 #[derive(Debug, Clone, clap::Args)]
 #[command(group(clap::ArgGroup::new("expected").required(true).args(["code_hash", "manifest"])))]
+#[command(after_help = "Before voting on an upgrade: lode verify --proposal ID --manifest deployment.json --node ws://…")]
 pub struct VerifyArgs {
     /// The contract to rebuild (`token`, `staking`, …), with `--code-hash`.
     #[arg(requires = "code_hash")]
@@ -30,6 +34,10 @@ pub struct VerifyArgs {
     /// this node (repeat for fallbacks).
     #[arg(long = "node", requires = "manifest")]
     pub nodes: Vec<String>,
+    /// Check the upgrades in this governor proposal instead (needs
+    /// `--manifest`, to name the contracts, and `--node`).
+    #[arg(long, requires_all = ["manifest", "nodes"])]
+    pub proposal: Option<u64>,
 }
 
 /// One contract's verdict.
@@ -46,6 +54,18 @@ pub async fn run(args: VerifyArgs, workspace: PathBuf) -> Result<()> {
     match (&args.contract, &args.code_hash, &args.manifest) {
         (Some(contract), Some(hash), None) => {
             checks.push(Check { contract: contract.clone(), expected: parse_hash(hash)?, live: None });
+        }
+        (None, None, Some(path)) if args.proposal.is_some() => {
+            let manifest = Manifest::load(path)?;
+            let chain = Arc::new(connect(&args.nodes, &manifest, path).await?);
+            let deployed = manifest.deployed().map_err(anyhow::Error::msg)?;
+            let metadata = manifest.metadata(path)?;
+            let lookup = |name: &str| metadata.iter().find(|(n, _)| n == name).map(|(_, m)| m.clone());
+            let contracts = Contracts::new(chain, &deployed, lookup, AccountId([0; 32]))?;
+            let id = args.proposal.unwrap_or_default();
+            for (contract, code_hash) in proposal_upgrades(&contracts, id).await? {
+                checks.push(Check { contract, expected: code_hash, live: None });
+            }
         }
         (None, None, Some(path)) => {
             let manifest = Manifest::load(path)?;
@@ -116,6 +136,36 @@ pub async fn run(args: VerifyArgs, workspace: PathBuf) -> Result<()> {
     }
     println!("all {} match", checks.len());
     Ok(())
+}
+
+/// The `(contract, code hash)` of every upgrade action in proposal `id`,
+/// naming each target by the deployment. A proposal without upgrades, or an
+/// upgrade of a contract outside the deployment, is an error that says so.
+pub async fn proposal_upgrades(contracts: &Contracts, id: u64) -> Result<Vec<(String, [u8; 32])>> {
+    let proposal = contracts
+        .governor
+        .proposal(id)
+        .await?
+        .with_context(|| format!("the governor at {} has no proposal {id}", ss58(&contracts.governor.0.address())))?;
+    let mut upgrades = Vec::new();
+    for (i, action) in proposal.actions.iter().enumerate() {
+        let Action::Upgrade { target, code_hash } = action else {
+            println!("action {i}: a call, not an upgrade: nothing to build");
+            continue;
+        };
+        let target = AccountId(*AsRef::<[u8; 32]>::as_ref(target));
+        let name = contracts.all().iter().find(|c| c.address() == target).map(|c| c.contract().name().to_owned()).with_context(|| {
+            format!(
+                "action {i} upgrades {}, which the deployment does not name: check it with `lode verify <contract> --code-hash`",
+                ss58(&target)
+            )
+        })?;
+        upgrades.push((name, <[u8; 32]>::from(*code_hash)));
+    }
+    if upgrades.is_empty() {
+        bail!("proposal {id} upgrades no contract: nothing to verify");
+    }
+    Ok(upgrades)
 }
 
 /// A build with another toolchain than the pin gives other code: refuse it.

@@ -36,6 +36,11 @@ impl GovernorClient {
         Ok(self.0.read::<Option<[u8; 32]>>("guardian", ()).await?.map(AccountId::from))
     }
 
+    /// Proposal `id`, if there is one.
+    pub async fn proposal(&self, id: u64) -> Result<Option<lode_governor::Proposal>, ContractError> {
+        self.0.read("proposal", id).await
+    }
+
     /// Contracts the circuit breaker may pause.
     pub async fn guarded(&self) -> Result<Vec<AccountId>, ContractError> {
         Ok(self.0.read::<Vec<[u8; 32]>>("guarded", ()).await?.into_iter().map(AccountId::from).collect())
