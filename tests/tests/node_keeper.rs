@@ -71,8 +71,13 @@ async fn deploy_then_run_mines_on_the_node_and_a_rerun_changes_nothing() {
 
     // `lode verify`: this checkout builds what the manifest names, and the
     // live contracts run it; a manifest naming other code does not match.
-    let verify =
-        |manifest: std::path::PathBuf| VerifyArgs { contract: None, code_hash: None, manifest: Some(manifest), nodes: vec![node.url()] };
+    let verify = |manifest: std::path::PathBuf| VerifyArgs {
+        contract: None,
+        code_hash: None,
+        manifest: Some(manifest),
+        nodes: vec![node.url()],
+        proposal: None,
+    };
     verify::run(verify(manifest.clone()), repository().root).await.expect("the deployment verifies against the checkout and the node");
     let altered = dir.path().join("altered.json");
     let other = "0x".to_owned() + &"ab".repeat(32);
