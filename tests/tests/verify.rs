@@ -45,3 +45,21 @@ async fn a_proposals_upgrades_are_named_by_the_deployment() {
     let err = proposal_upgrades(&h.contracts, id).await.unwrap_err().to_string();
     assert_eq!(err, format!("proposal {id} upgrades no contract: nothing to verify"));
 }
+
+#[tokio::test]
+async fn a_changed_contract_does_not_match_and_the_current_one_does() {
+    use lode_keeper::cmd::verify::{self, VerifyArgs};
+    // fixture-v2 is fixture-v1 changed: v1 built from this checkout is not v2's code.
+    let artifacts = lode_tests::artifacts();
+    let hash_of = |name: &str| artifacts.iter().find(|a| a.name == name).map(|a| a.code_hash).expect("built");
+    let args = |hash: [u8; 32]| VerifyArgs {
+        contract: Some("fixture-v1".into()),
+        code_hash: Some(format!("0x{}", hex::encode(hash))),
+        manifest: None,
+        nodes: Vec::new(),
+        proposal: None,
+    };
+    verify::run(args(hash_of("fixture-v1")), lode_tests::repository().root).await.expect("this checkout builds v1's hash");
+    let err = verify::run(args(hash_of("fixture-v2")), lode_tests::repository().root).await.expect_err("v2 is other code");
+    assert_eq!(err.to_string(), "1 of 1 contracts do not match");
+}

@@ -75,7 +75,7 @@ pub async fn run(args: DeployArgs, workspace: PathBuf) -> Result<()> {
     let genesis = chain.genesis_hash().await?;
     println!("node {} (chain 0x{}…), deploying as {}", args.nodes[0], hex::encode(&genesis[..4]), ss58(&signer.account_id()));
 
-    let suite = super::suite::build(workspace, args.rebuild).await?;
+    let suite = super::suite::build(workspace.clone(), args.rebuild).await?;
     if args.out.exists() {
         let manifest = Manifest::load(&args.out)?;
         manifest.check_chain(&args.out, genesis)?;
@@ -115,7 +115,8 @@ pub async fn run(args: DeployArgs, workspace: PathBuf) -> Result<()> {
     deployer.bar.finish_with_message("deployed");
 
     let head = chain.head().await?;
-    let manifest = Manifest::new(genesis, head.number, signer.account_id(), &suite, &deployed);
+    let inputs = |name: &str| super::suite::recorded_inputs(&workspace, name);
+    let manifest = Manifest::new(genesis, head.number, signer.account_id(), &suite, &deployed, inputs);
     manifest.save(&args.out)?;
     let contracts = Contracts::from_suite(chain.clone(), &suite, &deployed, signer.account_id())?;
     for c in contracts.all() {

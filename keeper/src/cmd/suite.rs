@@ -19,6 +19,11 @@ pub async fn build(workspace: PathBuf, rebuild: bool) -> Result<Suite> {
     Ok(Suite::new(artifacts)?)
 }
 
+/// What the last build of `name` in `workspace` was made from, if recorded.
+pub fn recorded_inputs(workspace: &std::path::Path, name: &str) -> Option<lode_deploy::BuildInputs> {
+    Builder::new(Workspace::at(workspace.to_path_buf()).ok()?).ok()?.inputs(name)
+}
+
 /// The demo deployment `lode dev` and `lode deploy` make: three owners (alice,
 /// bob, charlie) run the splitter and three others (dave, eve, ferdie) are
 /// paid from it; `treasury` holds the genesis LODE.

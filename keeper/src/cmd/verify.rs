@@ -40,10 +40,12 @@ pub struct VerifyArgs {
     pub proposal: Option<u64>,
 }
 
-/// One contract's verdict.
+/// One contract to check.
 struct Check {
     contract: String,
     expected: [u8; 32],
+    /// What the expected code was built from, when the manifest recorded it.
+    expected_inputs: Option<lode_deploy::BuildInputs>,
     live: Option<Option<[u8; 32]>>,
 }
 
@@ -53,7 +55,7 @@ pub async fn run(args: VerifyArgs, workspace: PathBuf) -> Result<()> {
     let mut checks = Vec::new();
     match (&args.contract, &args.code_hash, &args.manifest) {
         (Some(contract), Some(hash), None) => {
-            checks.push(Check { contract: contract.clone(), expected: parse_hash(hash)?, live: None });
+            checks.push(Check { contract: contract.clone(), expected: parse_hash(hash)?, expected_inputs: None, live: None });
         }
         (None, None, Some(path)) if args.proposal.is_some() => {
             let manifest = Manifest::load(path)?;
@@ -64,7 +66,7 @@ pub async fn run(args: VerifyArgs, workspace: PathBuf) -> Result<()> {
             let contracts = Contracts::new(chain, &deployed, lookup, AccountId([0; 32]))?;
             let id = args.proposal.unwrap_or_default();
             for (contract, code_hash) in proposal_upgrades(&contracts, id).await? {
-                checks.push(Check { contract, expected: code_hash, live: None });
+                checks.push(Check { contract, expected: code_hash, expected_inputs: None, live: None });
             }
         }
         (None, None, Some(path)) => {
@@ -79,7 +81,8 @@ pub async fn run(args: VerifyArgs, workspace: PathBuf) -> Result<()> {
                     Some(chain) => Some(chain.code_hash_of(c.address).await?),
                     None => None,
                 };
-                checks.push(Check { contract: c.name.clone(), expected: c.code_hash, live });
+                let expected_inputs = manifest.contracts.iter().find(|m| m.name == c.name).and_then(|m| m.inputs.clone());
+                checks.push(Check { contract: c.name.clone(), expected: c.code_hash, expected_inputs, live });
             }
         }
         _ => bail!("give a contract and --code-hash, or --manifest FILE"),
@@ -124,8 +127,9 @@ pub async fn run(args: VerifyArgs, workspace: PathBuf) -> Result<()> {
         if verdict != "match" {
             failures += 1;
         }
+        let from = check.expected_inputs.as_ref().map_or_else(String::new, |i| format!(" (built from {})", i.describe()));
         println!(
-            "{:<9} {verdict}\n          expected 0x{}\n          built    0x{}{live_line}",
+            "{:<9} {verdict}\n          expected 0x{}{from}\n          built    0x{}{live_line}",
             check.contract,
             hex::encode(check.expected),
             hex::encode(built)

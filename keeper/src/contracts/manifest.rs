@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use lode_deploy::{ContractMetadata, Deployed, Suite};
+use lode_deploy::{BuildInputs, ContractMetadata, Deployed, Suite};
 use serde::{Deserialize, Serialize};
 
 use super::SuiteContract;
@@ -36,6 +36,10 @@ pub struct ManifestContract {
     pub code_hash: String,
     /// Its ink! metadata (`.json`), for clients, events and verification.
     pub metadata: PathBuf,
+    /// What its code was built from (toolchain, builder, lockfile, commit),
+    /// when the build recorded it: `lode verify` shows it next to its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<BuildInputs>,
 }
 
 /// A manifest that cannot be read or does not fit.
@@ -70,8 +74,16 @@ pub enum ManifestError {
 }
 
 impl Manifest {
-    /// The record of `deployed` on the chain with `genesis_hash`.
-    pub fn new(genesis_hash: [u8; 32], block: u64, deployer: AccountId, suite: &Suite, deployed: &Deployed) -> Self {
+    /// The record of `deployed` on the chain with `genesis_hash`, with each
+    /// contract's build inputs from `inputs`.
+    pub fn new(
+        genesis_hash: [u8; 32],
+        block: u64,
+        deployer: AccountId,
+        suite: &Suite,
+        deployed: &Deployed,
+        inputs: impl Fn(&str) -> Option<BuildInputs>,
+    ) -> Self {
         let contracts = deployed
             .contracts
             .iter()
@@ -80,6 +92,7 @@ impl Manifest {
                 address: ss58(&c.address),
                 code_hash: format!("0x{}", hex::encode(c.code_hash)),
                 metadata: suite.artifact(&c.name).map(|a| a.metadata_path.clone()).unwrap_or_default(),
+                inputs: inputs(&c.name),
             })
             .collect();
         Manifest { genesis_hash: format!("0x{}", hex::encode(genesis_hash)), block, deployer: ss58(&deployer), contracts }
