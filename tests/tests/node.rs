@@ -154,7 +154,7 @@ async fn one_key_submits_concurrently_without_nonce_gaps_and_recovers_a_corrupte
         chain.nonces().force(keeper.account_id(), wrong).await;
         let resyncs = metrics.nonce_resyncs.get();
         chain.transfer(&keeper, Signer::dev("payee-0").account_id(), 1).await.expect("a corrupted counter recovers");
-        assert_eq!(metrics.nonce_resyncs.get(), resyncs + 1, "the drift was noticed");
+        assert!(metrics.nonce_resyncs.get() > resyncs, "the drift was noticed");
     }
 }
 

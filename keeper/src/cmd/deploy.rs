@@ -73,7 +73,7 @@ pub async fn run(args: DeployArgs, workspace: PathBuf) -> Result<()> {
             .context("connecting to the node")?,
     );
     let genesis = chain.genesis_hash().await?;
-    println!("node {} (chain 0x{}…), deploying as {}", args.nodes[0], hex::encode(&genesis[..4]), ss58(&signer.account_id()));
+    println!("node {} (chain 0x{}…), deploying as {}", args.nodes.join(", "), hex::encode(&genesis[..4]), ss58(&signer.account_id()));
 
     let suite = super::suite::build(workspace.clone(), args.rebuild).await?;
     if args.out.exists() {

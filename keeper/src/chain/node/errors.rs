@@ -38,9 +38,11 @@ pub fn classify_rpc(e: subxt::ext::subxt_rpcs::Error, endpoint: &str, what: &str
 
 /// The pool's refusals that a fresh nonce cures: 1014 "Priority is too low"
 /// (a transaction with this nonce is already pending), and 1010 "Invalid
-/// Transaction" with a stale (already used) nonce.
+/// Transaction" with a stale (already used) nonce, which the node words as
+/// "Transaction is outdated".
 fn is_nonce_problem(code: i32, detail: &str) -> bool {
-    code == 1014 || (code == 1010 && (detail.contains("Stale") || detail.contains("Outdated")))
+    let detail = detail.to_ascii_lowercase();
+    code == 1014 || (code == 1010 && (detail.contains("stale") || detail.contains("outdated")))
 }
 
 #[cfg(test)]
@@ -51,6 +53,9 @@ mod tests {
     fn pool_refusals_about_nonces_are_retryable_others_not() {
         assert!(is_nonce_problem(1014, "Priority is too low: (2 vs 2)"));
         assert!(is_nonce_problem(1010, "Invalid Transaction: Transaction is outdated: \"Stale\""));
+        // As contracts-node 0.42 words it, seen when a block was imported
+        // between reading the next index and submitting.
+        assert!(is_nonce_problem(1010, "Invalid Transaction (1010): \"Transaction is outdated\""));
         assert!(!is_nonce_problem(1010, "Invalid Transaction: Inability to pay some fees"));
         assert!(!is_nonce_problem(-32601, "Method not found"));
     }

@@ -51,7 +51,10 @@ pub async fn send<S: subxt::tx::Signer<PolkadotConfig>>(
     let fail = |e| classify(e, &conn.endpoint, what);
     let account = signer.account_id();
     let mut lease = nonces.lease(AccountId(account.0)).await;
-    for attempt in 0..2 {
+    // A block imported between reading the next index and submitting makes
+    // the nonce stale; the next read sees the block.
+    const ATTEMPTS: u32 = 4;
+    for attempt in 1..=ATTEMPTS {
         let chain_next = conn
             .rpc
             .system_account_next_index(&account)
@@ -77,11 +80,12 @@ pub async fn send<S: subxt::tx::Signer<PolkadotConfig>>(
                 lease.accepted(nonce);
                 return Ok((signed, progress));
             }
-            Err(ChainError::InvalidNonce { detail, .. }) if attempt == 0 => {
+            Err(ChainError::InvalidNonce { detail, .. }) if attempt < ATTEMPTS => {
                 metrics.nonce_resyncs.inc();
                 metrics.retried.inc();
                 tracing::warn!("the pool refused nonce {nonce} ({detail}); re-syncing and retrying");
                 lease.reset();
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
             Err(ChainError::InvalidNonce { detail, .. }) => return Err(ChainError::InvalidNonce { nonce, detail }),
             Err(e) => {
