@@ -69,7 +69,7 @@ pub async fn run(args: DevArgs, workspace: PathBuf) -> Result<()> {
     let (_, contracts) = deploy_suite(Arc::clone(&chain), &alice, &suite, &config).await?;
     for c in contracts.all() {
         let artifact = suite.artifact(c.contract().name());
-        let (hash, size) = artifact.map(|a| (hex::encode(lode_deploy::artifact::code_hash(&a.wasm)), a.wasm.len())).unwrap_or_default();
+        let (hash, size) = artifact.map(|a| (hex::encode(a.code_hash), a.wasm.len())).unwrap_or_default();
         println!("deployed {:<10} at {}  (code 0x{hash}, {size} bytes)", c.contract().name(), ss58(&c.address()));
     }
     let wiring = Wiring::read(&contracts).await.context("reading the suite's wiring back")?;
