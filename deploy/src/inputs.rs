@@ -40,8 +40,10 @@ impl BuildInputs {
             .ok_or_else(|| DeployError::Manifest { path: lock_path.clone(), reason: "no `contract-build` package is locked".into() })?;
         let commit = run(root, "git", &["rev-parse", "HEAD"]);
         let dirty = match &commit {
-            Some(_) => run(root, "git", &["status", "--porcelain", "--", "contracts", "Cargo.lock", "rust-toolchain.toml"])
-                .map(|out| out.lines().map(|l| l.get(3..).unwrap_or(l).to_owned()).collect())
+            // Untrimmed: each porcelain line is two status columns, a space and
+            // the path, and the first column is often a space.
+            Some(_) => output(root, "git", &["status", "--porcelain", "--", "contracts", "Cargo.lock", "rust-toolchain.toml"])
+                .map(|out| out.lines().filter_map(|l| l.get(3..)).map(str::to_owned).collect())
                 .unwrap_or_default(),
             None => Vec::new(),
         };
@@ -82,8 +84,13 @@ fn locked_version(lock: &str, package: &str) -> Option<String> {
 
 /// Stdout of a command run in `dir`, trimmed; `None` if it cannot run or fails.
 fn run(dir: &Path, program: &str, args: &[&str]) -> Option<String> {
+    output(dir, program, args).map(|out| out.trim().to_owned())
+}
+
+/// A command's standard output as it printed it, when it succeeded.
+fn output(dir: &Path, program: &str, args: &[&str]) -> Option<String> {
     let out = Command::new(program).args(args).current_dir(dir).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 #[cfg(test)]
@@ -107,6 +114,28 @@ mod tests {
         }
         let line = inputs.describe();
         assert!(line.contains("contract-build 5.0.3") && line.contains("Cargo.lock"), "{line}");
+    }
+
+    #[test]
+    fn uncommitted_changes_are_named_by_their_whole_paths() {
+        // A repository whose first changed file is modified, not new: git
+        // prints it as " M path", with a leading space.
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let git = |args: &[&str]| {
+            let ok = Command::new("git").args(args).current_dir(root).output().unwrap().status.success();
+            assert!(ok, "git {args:?}");
+        };
+        std::fs::create_dir(root.join("contracts")).unwrap();
+        std::fs::write(root.join("contracts/lib.rs"), "// v1\n").unwrap();
+        std::fs::write(root.join("Cargo.lock"), "[[package]]\nname = \"contract-build\"\nversion = \"5.0.3\"\n").unwrap();
+        git(&["init", "-q"]);
+        git(&["add", "."]);
+        git(&["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "v1"]);
+        std::fs::write(root.join("contracts/lib.rs"), "// v2\n").unwrap();
+        std::fs::write(root.join("contracts/new.rs"), "// new\n").unwrap();
+        let inputs = BuildInputs::collect(root).unwrap();
+        assert_eq!(inputs.dirty, vec!["contracts/lib.rs".to_owned(), "contracts/new.rs".to_owned()]);
     }
 
     #[test]
