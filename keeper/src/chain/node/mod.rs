@@ -158,8 +158,15 @@ impl NodeChain {
     async fn submit_and_wait(&self, signer: &Signer, call: subxt::tx::DynamicPayload, what: &str) -> Result<submit::Included, ChainError> {
         let conn = self.conn().await?;
         let result = submit::submit(&conn, &self.nonces, &self.metrics, &signing::EcdsaSigner(signer), &call, what).await;
+        self.after_write(&conn, result).await
+    }
+
+    /// Passes a submission's result on; a transport failure drops `conn` so
+    /// the next request fails over. Writes are not repeated here: the
+    /// extrinsic may be in the pool.
+    async fn after_write<T>(&self, conn: &Arc<Connection>, result: Result<T, ChainError>) -> Result<T, ChainError> {
         if let Err(ChainError::Transport { .. }) = &result {
-            self.fail_over(&conn).await;
+            self.fail_over(conn).await;
         }
         result
     }
@@ -207,7 +214,8 @@ impl NodeChain {
     pub async fn fund_from_alice(&self, to: AccountId, amount: Balance) -> Result<(), ChainError> {
         let conn = self.conn().await?;
         let alice = subxt_signer::sr25519::dev::alice();
-        submit::submit(&conn, &self.nonces, &self.metrics, &alice, &calls::transfer(to, amount), "funding from //Alice").await.map(|_| ())
+        let result = submit::submit(&conn, &self.nonces, &self.metrics, &alice, &calls::transfer(to, amount), "funding from //Alice").await;
+        self.after_write(&conn, result).await.map(|_| ())
     }
 
     /// What uploading `wasm` as `origin` would store: its code hash and the
@@ -409,14 +417,7 @@ impl Chain for NodeChain {
         let conn = self.conn().await?;
         let payload = calls::payload(call);
         let sent = submit::send(&conn, &self.nonces, &self.metrics, &signing::EcdsaSigner(signer), &payload, "submission", record).await;
-        match sent {
-            Ok((_, progress)) => Ok(submit::watch(conn, self.metrics.clone(), progress)),
-            Err(e) => {
-                if let ChainError::Transport { .. } = &e {
-                    self.fail_over(&conn).await;
-                }
-                Err(e)
-            }
-        }
+        let (_, progress) = self.after_write(&conn, sent).await?;
+        Ok(submit::watch(conn, self.metrics.clone(), progress))
     }
 }
