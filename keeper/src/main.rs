@@ -39,6 +39,8 @@ enum Command {
     Run(cmd::run::RunArgs),
     /// Print the chain's and this keeper's state.
     Status(cmd::status::StatusArgs),
+    /// The settlement ledger: `lode ledger reconcile --config lode.toml`.
+    Ledger(cmd::ledger::LedgerArgs),
     /// Rebuild contracts and compare their code hashes with a given one, a
     /// manifest's, and the live contracts'.
     Verify(cmd::verify::VerifyArgs),
@@ -87,6 +89,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Keys(args) => return cmd::keys::run(args),
         Command::Run(args) => return tokio_main(cmd::run::run(args)),
         Command::Status(args) => return tokio_main(cmd::status::run(args)),
+        Command::Ledger(args) => return tokio_main(cmd::ledger::run(args)),
         Command::Dev(args) => NeedsWorkspace::Dev(args),
         Command::Deploy(args) => NeedsWorkspace::Deploy(args),
         Command::Verify(args) => NeedsWorkspace::Verify(args),

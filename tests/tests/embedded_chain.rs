@@ -163,7 +163,7 @@ async fn a_submission_is_reported_in_its_block_when_the_block_is_sealed() {
     let input = h.input("token", "PSP22::transfer", (h.bob.account_id().0, 250u128, Vec::<u8>::new()));
     let dry = h.chain.dry_run(h.treasury.account_id(), token, 0, input.clone()).await.unwrap();
     let call = TxCall::Contract { contract: token, value: 0, input, limits: Limits::from_dry_run(&dry, 10) };
-    let mut statuses = h.chain.submit(&h.treasury, call, &mut ()).await.unwrap();
+    let mut statuses = h.chain.submit(&h.treasury, call.into(), &mut ()).await.unwrap();
     let head = h.chain.seal_blocks(1).await.unwrap();
     match statuses.next().await {
         Some(TxStatus::InBlock { block, result: TxResult::Success { events } }) => {
@@ -179,7 +179,7 @@ async fn a_submission_is_reported_in_its_block_when_the_block_is_sealed() {
     // bob holds 250 and sends more.
     let input = h.input("token", "PSP22::transfer", (h.treasury.account_id().0, 251u128, Vec::<u8>::new()));
     let call = TxCall::Contract { contract: token, value: 0, input, limits: Limits::from_dry_run(&dry, 10) };
-    let mut statuses = h.chain.submit(&h.bob, call, &mut ()).await.unwrap();
+    let mut statuses = h.chain.submit(&h.bob, call.into(), &mut ()).await.unwrap();
     h.chain.seal_blocks(1).await.unwrap();
     assert!(matches!(statuses.next().await, Some(TxStatus::InBlock { result: TxResult::Failed { .. }, .. })));
 }

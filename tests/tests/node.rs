@@ -290,7 +290,7 @@ async fn a_submission_is_recorded_before_it_is_sent_then_followed_to_finality() 
 
     let mut ledger = Ledger { chain: &chain, seen: Vec::new() };
     let call = TxCall::Transfer { to: payee, amount: 5_000_000_000_000 };
-    let mut statuses = chain.submit(&keeper, call, &mut ledger).await.expect("sent");
+    let mut statuses = chain.submit(&keeper, call.into(), &mut ledger).await.expect("sent");
     let (recorded, balance_then) = ledger.seen[0];
     assert_eq!(balance_then, KEEPER_FUNDS, "recorded before anything was sent or paid");
     assert_eq!(recorded.signer, keeper.account_id());
@@ -311,7 +311,7 @@ async fn a_submission_is_recorded_before_it_is_sent_then_followed_to_finality() 
             Err("the ledger is full".into())
         }
     }
-    let err = chain.submit(&keeper, TxCall::Transfer { to: payee, amount: 1 }, &mut Refuse).await.err().expect("refused");
+    let err = chain.submit(&keeper, TxCall::Transfer { to: payee, amount: 1 }.into(), &mut Refuse).await.err().expect("refused");
     assert!(err.to_string().contains("the ledger is full"), "{err}");
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(chain.balance(payee).await.unwrap(), 5_000_000_000_000, "nothing was sent");

@@ -21,7 +21,7 @@ use futures::stream::BoxStream;
 use crate::keys::Signer;
 pub use error::ChainError;
 pub use lode_primitives::AccountId;
-pub use submission::{Limits, RecordTx, SignedTx, TxCall, TxHash, TxResult, TxStatus, TxWatch};
+pub use submission::{Limits, RecordTx, SignedTx, Tx, TxCall, TxHash, TxResult, TxStatus, TxWatch};
 pub use types::{
     decode_output, Balance, Block, BlockHash, BlockInfo, BlockRef, CallOutcome, CodeHash, ContractEvent, Head, Instantiated,
     StorageDeposit, Uploaded, Weight,
@@ -99,5 +99,5 @@ pub trait Chain: BlockSource {
     /// Signs `call`, hands the signed extrinsic to `record`, sends it, and
     /// returns its statuses. Unlike [`Chain::call`] nothing is dry-run first
     /// and the caller gives the limits ([`Limits::from_dry_run`]).
-    async fn submit(&self, signer: &Signer, call: TxCall, record: &mut dyn RecordTx) -> Result<TxWatch, ChainError>;
+    async fn submit(&self, signer: &Signer, tx: Tx, record: &mut dyn RecordTx) -> Result<TxWatch, ChainError>;
 }

@@ -32,6 +32,27 @@ pub enum TxCall {
     },
 }
 
+/// An extrinsic to send: the call and the tip offered on top of the fee.
+/// A higher tip buys priority in the pool: raised when an extrinsic waits
+/// too long for inclusion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tx {
+    /// What to send.
+    pub call: TxCall,
+    /// Paid to the block author on top of the fee.
+    pub tip: Balance,
+    /// Send with this nonce, replacing the signer's extrinsic in the pool
+    /// that holds it (the pool takes the one with the higher tip); `None`:
+    /// the next nonce.
+    pub replaces: Option<u64>,
+}
+
+impl From<TxCall> for Tx {
+    fn from(call: TxCall) -> Self {
+        Tx { call, tip: 0, replaces: None }
+    }
+}
+
 /// Gas and storage-deposit limits for a contract extrinsic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {

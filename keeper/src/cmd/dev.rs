@@ -15,8 +15,10 @@ use prometheus_client::registry::Registry;
 
 use crate::chain::embedded::{EmbeddedChain, EmbeddedConfig};
 use crate::chain::{AccountId, Chain};
-use crate::contracts::{deploy_suite, Wiring};
+use crate::config::SettleConfig;
+use crate::contracts::{bond_keeper, deploy_suite, Wiring};
 use crate::keys::{ss58, Signer, DEV_ACCOUNTS};
+use crate::store::{Store, StoreLocation};
 use crate::watcher::Confirmation;
 use lode_miner::DeviceId;
 
@@ -55,7 +57,8 @@ pub async fn run(args: DevArgs, workspace: PathBuf) -> Result<()> {
     let suite = super::suite::build(workspace, args.rebuild).await?;
 
     let alice = Signer::dev("alice");
-    let endowed = DEV_ACCOUNTS.iter().map(|n| (Signer::dev(n).account_id(), DEV_ENDOWMENT)).collect();
+    // The treasury pays the deposits of the LODE it hands out.
+    let endowed = DEV_ACCOUNTS.iter().chain([&"treasury"]).map(|n| (Signer::dev(n).account_id(), DEV_ENDOWMENT)).collect();
     let genesis_ms = u64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis())?;
     let chain: Arc<dyn Chain> = Arc::new(EmbeddedChain::start(EmbeddedConfig {
         block_time: Duration::from_millis(args.block_time_ms),
@@ -79,6 +82,21 @@ pub async fn run(args: DevArgs, workspace: PathBuf) -> Result<()> {
         println!("  {line}");
     }
 
+    // The keeper (alice) bonds from the treasury, so it may settle and raise
+    // alerts once the activation delay has passed.
+    let bond = config.staking.min_keeper_bond;
+    bond_keeper(&contracts, &Signer::dev("treasury"), &alice, bond).await.context("bonding the keeper")?;
+    println!(
+        "bonded {} as a keeper ({} LODE); it may settle after {} blocks",
+        ss58(&alice.account_id()),
+        bond / lode_primitives::LODE,
+        config.staking.activation_delay
+    );
+    // The ledger lives as long as this run: `lode dev` starts afresh each time.
+    let dir = tempfile::tempdir().context("creating a directory for the dev store")?;
+    let store = Store::open(&StoreLocation::SqliteFile(dir.path().join("dev.db"))).await?;
+    store.bind_chain(chain.genesis_hash().await?).await?;
+
     let launch = super::launch::Launch {
         chain,
         contracts,
@@ -90,6 +108,8 @@ pub async fn run(args: DevArgs, workspace: PathBuf) -> Result<()> {
         http: args.metrics,
         stop_after: args.blocks,
         schedule: Default::default(),
+        store,
+        settle: SettleConfig { interval: Duration::from_secs(5), ..SettleConfig::default() },
     };
     super::launch::run(launch, Registry::with_prefix("lode")).await
 }

@@ -12,14 +12,17 @@ use prometheus_client::registry::Registry;
 
 use crate::alerting::AlertHook;
 use crate::chain::Chain;
-use crate::config::Schedule;
+use crate::config::{Schedule, SettleConfig};
 use crate::contracts::Contracts;
 use crate::duties::console::ConsoleDuty;
 use crate::duties::heartbeat::Heartbeat;
 use crate::duties::mining::{MiningConfig, MiningDuty, MiningMetrics};
+use crate::duties::settle::reconcile::ReconcileJob;
+use crate::duties::settle::{SettleDuty, SettleMetrics};
 use crate::http::HttpServer;
 use crate::keys::Signer;
 use crate::runtime::{self, Context, DutyBoard, Job, ScheduleDuty, ScheduleMetrics, Supervisor};
+use crate::store::Store;
 use crate::watcher::{Confirmation, CursorStore, Notifications, Watcher, WatcherMetrics};
 
 /// A keeper ready to start.
@@ -42,6 +45,10 @@ pub struct Launch {
     pub stop_after: Option<u64>,
     /// Periodic jobs.
     pub schedule: Schedule,
+    /// The keeper's store: the settlement ledger.
+    pub store: Store,
+    /// Settlement.
+    pub settle: SettleConfig,
 }
 
 /// Runs the keeper until a signal, `stop_after` blocks, or a duty failing for good.
@@ -77,9 +84,13 @@ pub async fn run(launch: Launch, mut registry: Registry) -> Result<()> {
             Some(metrics)
         }
     };
+    if launch.settle.enabled {
+        let metrics = SettleMetrics::register(&mut registry);
+        supervisor.add(SettleDuty::new(launch.store.clone(), launch.settle, launch.signer.account_id(), metrics));
+    }
     supervisor.add(ConsoleDuty::new(mining, launch.stop_after));
     if !launch.schedule.is_empty() {
-        let jobs: Vec<Arc<dyn Job>> = vec![Arc::new(Heartbeat)];
+        let jobs: Vec<Arc<dyn Job>> = vec![Arc::new(Heartbeat), Arc::new(ReconcileJob::new(launch.store.clone()))];
         supervisor.add(ScheduleDuty::new(&launch.schedule, jobs, ScheduleMetrics::register(&mut registry))?);
     }
     if let Some(addr) = launch.http {

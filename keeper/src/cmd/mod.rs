@@ -5,6 +5,7 @@ pub mod deploy;
 pub mod dev;
 pub mod keys;
 pub mod launch;
+pub mod ledger;
 pub mod mine;
 pub mod run;
 pub mod status;

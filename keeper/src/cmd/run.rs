@@ -48,6 +48,8 @@ pub async fn run(args: RunArgs) -> Result<()> {
         http: setup.config.http.listen,
         stop_after: args.blocks,
         schedule: setup.config.schedule.clone(),
+        store: setup.store,
+        settle: setup.config.settle,
     };
     launch::run(launch, setup.registry).await
 }

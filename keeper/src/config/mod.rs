@@ -28,6 +28,7 @@ mod raw;
 mod replace;
 mod resolve;
 mod schedule;
+mod settle;
 mod store;
 mod text;
 mod watcher;
@@ -48,6 +49,7 @@ pub use log::{BadLogFilter, BadLogFormat, LogConfig, LogFilter, LogFormat};
 pub use mining::MiningConfig;
 pub use origin::Origin;
 pub use schedule::{BadCronSchedule, BadJobName, CronSchedule, JobName, Schedule};
+pub use settle::SettleConfig;
 pub use store::StoreConfig;
 pub use watcher::{WatcherConfig, MAX_DEPTH};
 
@@ -77,6 +79,8 @@ pub struct Config {
     pub http: HttpConfig,
     /// Proof-of-work mining.
     pub mining: MiningConfig,
+    /// Batched settlement.
+    pub settle: SettleConfig,
     /// Log output.
     pub log: LogConfig,
     /// Named periodic jobs.

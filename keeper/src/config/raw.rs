@@ -12,6 +12,7 @@ use super::log::RawLog;
 use super::mining::RawMining;
 use super::resolve::Resolver;
 use super::schedule::Schedule;
+use super::settle::RawSettle;
 use super::store::RawStore;
 use super::watcher::RawWatcher;
 use super::Config;
@@ -27,6 +28,7 @@ pub(crate) struct RawConfig {
     watcher: RawWatcher,
     http: RawHttp,
     mining: RawMining,
+    settle: RawSettle,
     log: RawLog,
     schedule: Schedule,
 }
@@ -41,6 +43,7 @@ impl RawConfig {
             watcher: self.watcher.validate(),
             http: self.http.validate(),
             mining: self.mining.validate(r)?,
+            settle: self.settle.validate(r)?,
             log: self.log.validate(),
             schedule: self.schedule,
         })

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use lode_deploy::ContractMetadata;
 use scale::{Decode, Encode};
 
-use crate::chain::{AccountId, Chain, ChainError};
+use crate::chain::{AccountId, CallOutcome, Chain, ChainError, ContractEvent};
 use crate::keys::Signer;
 
 /// The suite's contracts, by role.
@@ -138,6 +138,31 @@ impl ContractClient {
         let input = self.input(message, args)?;
         let fail = |source| ContractError::Chain { contract: self.contract, message, source };
         self.chain.call(signer, self.address, 0, input).await.map_err(fail)?.decode().map_err(fail)
+    }
+
+    /// Dry-runs `message` as `origin`: what it would return, weigh and
+    /// deposit. Returns the input too, for the extrinsic that follows.
+    pub async fn measure(
+        &self,
+        origin: AccountId,
+        message: &'static str,
+        args: impl Encode,
+    ) -> Result<(Vec<u8>, CallOutcome), ContractError> {
+        let input = self.input(message, args)?;
+        let outcome = self.chain.dry_run(origin, self.address, 0, input.clone()).await.map_err(|source| ContractError::Chain {
+            contract: self.contract,
+            message,
+            source,
+        })?;
+        Ok((input, outcome))
+    }
+
+    /// The label of `event` (by its signature topic), if this contract emitted it.
+    pub fn event_label(&self, event: &ContractEvent) -> Option<&str> {
+        if event.contract != self.address {
+            return None;
+        }
+        event.topics.first().and_then(|t| self.metadata.event_by_topic(t)).map(|e| e.label.as_str())
     }
 
     /// Who may upgrade and configure it (every suite contract has one).

@@ -1,11 +1,13 @@
 //! The deployed suite, seen through typed clients: duties call
 //! `contracts.token.mining_state()`, never a message label.
 
+mod bond;
 mod client;
 mod deploy;
 mod events;
 mod manifest;
 mod roles;
+mod splitter;
 mod token;
 mod wiring;
 
@@ -13,11 +15,13 @@ use std::sync::Arc;
 
 use lode_deploy::{ContractMetadata, Deployed, Suite};
 
+pub use bond::{bond_keeper, BondError};
 pub use client::{ContractClient, ContractError, SuiteContract};
 pub use deploy::{deploy_suite, ChainDeployer};
 pub use events::{EventRegistry, NamedEvent};
 pub use manifest::{Manifest, ManifestContract, ManifestError};
-pub use roles::{AlertsClient, GovernorClient, SplitterClient, StakingClient};
+pub use roles::{AlertsClient, GovernorClient, StakingClient};
+pub use splitter::{Book, SplitterClient, SplitterEvent};
 pub use token::TokenClient;
 pub use wiring::Wiring;
 

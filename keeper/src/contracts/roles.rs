@@ -15,17 +15,6 @@ impl StakingClient {
     }
 }
 
-/// The multisig, timelocked payout splitter.
-#[derive(Debug, Clone)]
-pub struct SplitterClient(pub ContractClient);
-
-impl SplitterClient {
-    /// Who may pause it (the alerts contract).
-    pub async fn guardian(&self) -> Result<Option<AccountId>, ContractError> {
-        Ok(self.0.read::<Option<[u8; 32]>>("guardian", ()).await?.map(AccountId::from))
-    }
-}
-
 /// DAO governance.
 #[derive(Debug, Clone)]
 pub struct GovernorClient(pub ContractClient);

@@ -4,3 +4,4 @@
 pub mod console;
 pub mod heartbeat;
 pub mod mining;
+pub mod settle;

@@ -44,25 +44,34 @@ impl Store {
     /// A block number above `i64::MAX` is refused with [`StoreError::TooLarge`] before anything
     /// is written.
     pub async fn save_cursor(&self, name: &str, cursor: &Cursor) -> Result<(), StoreError> {
-        let number = to_sql_u64(cursor.confirmed.number, || format!("the confirmed block number of cursor {name:?}"))?;
-        let finalized_number =
-            cursor.finalized.map(|f| to_sql_u64(f.number, || format!("the finalized block number of cursor {name:?}"))).transpose()?;
-        let finalized_hash = cursor.finalized.as_ref().map(|f| &f.hash[..]);
-        sqlx::query(
-            "INSERT INTO cursors (name, number, hash, finalized_number, finalized_hash) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (name) DO UPDATE SET number = excluded.number, hash = excluded.hash, \
-             finalized_number = excluded.finalized_number, finalized_hash = excluded.finalized_hash",
-        )
-        .bind(name)
-        .bind(number)
-        .bind(&cursor.confirmed.hash[..])
-        .bind(finalized_number)
-        .bind(finalized_hash)
-        .execute(&self.pool)
-        .await
-        .map_err(|source| StoreError::Query { what: format!("saving cursor {name:?}"), source })?;
-        Ok(())
+        save_cursor_in(&self.pool, name, cursor).await
     }
+}
+
+/// Saves `cursor` under `name` through `executor`: the pool, or a transaction
+/// that must move the cursor together with other writes.
+pub(super) async fn save_cursor_in<'e, E>(executor: E, name: &str, cursor: &Cursor) -> Result<(), StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let number = to_sql_u64(cursor.confirmed.number, || format!("the confirmed block number of cursor {name:?}"))?;
+    let finalized_number =
+        cursor.finalized.map(|f| to_sql_u64(f.number, || format!("the finalized block number of cursor {name:?}"))).transpose()?;
+    let finalized_hash = cursor.finalized.as_ref().map(|f| &f.hash[..]);
+    sqlx::query(
+        "INSERT INTO cursors (name, number, hash, finalized_number, finalized_hash) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (name) DO UPDATE SET number = excluded.number, hash = excluded.hash, \
+         finalized_number = excluded.finalized_number, finalized_hash = excluded.finalized_hash",
+    )
+    .bind(name)
+    .bind(number)
+    .bind(&cursor.confirmed.hash[..])
+    .bind(finalized_number)
+    .bind(finalized_hash)
+    .execute(executor)
+    .await
+    .map_err(|source| StoreError::Query { what: format!("saving cursor {name:?}"), source })?;
+    Ok(())
 }
 
 /// The watcher's cursor, kept under one name in a store.

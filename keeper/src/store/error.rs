@@ -78,6 +78,13 @@ pub enum StoreError {
         value: u64,
     },
 
+    /// Another keeper holds the lease on this work now; nothing was written.
+    #[error("another keeper took over {what} (its lease had run out); this keeper leaves it alone")]
+    LeaseLost {
+        /// Which work, e.g. `batch 0x1a2b…`.
+        what: String,
+    },
+
     /// A stored value is not one the keeper could have written.
     #[error(
         "store column {table}.{column} holds a bad value: {why}; the store is damaged or was written by \
@@ -111,7 +118,11 @@ impl StoreError {
                 MigrateError::Execute(e) | MigrateError::ExecuteMigration(e, _) => sqlx_retryable(e),
                 _ => false,
             },
-            StoreError::Location { .. } | StoreError::OtherChain { .. } | StoreError::TooLarge { .. } | StoreError::Corrupt { .. } => false,
+            StoreError::Location { .. }
+            | StoreError::OtherChain { .. }
+            | StoreError::TooLarge { .. }
+            | StoreError::LeaseLost { .. }
+            | StoreError::Corrupt { .. } => false,
         }
     }
 }

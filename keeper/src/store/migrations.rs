@@ -21,9 +21,15 @@ struct Embedded {
     sql: &'static str,
 }
 
-const SQLITE: &[Embedded] = &[Embedded { version: 1, description: "init", sql: include_str!("../../migrations/sqlite/0001_init.sql") }];
+const SQLITE: &[Embedded] = &[
+    Embedded { version: 1, description: "init", sql: include_str!("../../migrations/sqlite/0001_init.sql") },
+    Embedded { version: 2, description: "settlement", sql: include_str!("../../migrations/sqlite/0002_settlement.sql") },
+];
 
-const POSTGRES: &[Embedded] = &[Embedded { version: 1, description: "init", sql: include_str!("../../migrations/postgres/0001_init.sql") }];
+const POSTGRES: &[Embedded] = &[
+    Embedded { version: 1, description: "init", sql: include_str!("../../migrations/postgres/0001_init.sql") },
+    Embedded { version: 2, description: "settlement", sql: include_str!("../../migrations/postgres/0002_settlement.sql") },
+];
 
 /// A [`MigrationSource`] over a compiled-in list, because `sqlx::migrate!` needs the `macros`
 /// feature, which the keeper leaves off to keep build times down.

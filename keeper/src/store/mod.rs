@@ -9,6 +9,7 @@ mod chain;
 mod convert;
 mod cursor;
 mod error;
+mod ledger;
 mod location;
 mod migrations;
 mod open;
@@ -19,6 +20,7 @@ use sqlx::AnyPool;
 
 pub use cursor::NamedCursor;
 pub use error::StoreError;
+pub use ledger::{asset_name, BatchId, BatchState, LedgerBatch, PayeeOutcome, PlannedBatch, Receipt, SettledInBlock, Submission};
 pub use location::StoreLocation;
 
 /// Which database holds a store.

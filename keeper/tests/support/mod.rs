@@ -5,6 +5,18 @@
 
 pub mod pg_server;
 
+/// Runs each named `async fn(Fixture)` as two tests, `sqlite::name` and `postgres::name`.
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $test() { super::$test(super::Fixture::sqlite()).await })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $test() { super::$test(super::Fixture::postgres()).await })*
+        }
+    };
+}
+
 use std::path::PathBuf;
 
 use lode_keeper::store::{Store, StoreKind, StoreLocation};

@@ -28,7 +28,7 @@ use tokio::sync::{broadcast, mpsc as mpsc_tokio, oneshot};
 
 use super::{
     AccountId, Balance, Block, BlockHash, BlockInfo, BlockSource, CallOutcome, Chain, ChainError, CodeHash, ContractEvent, Head,
-    HeadStream, Instantiated, RecordTx, SignedTx, StorageDeposit, TxCall, TxResult, TxStatus, TxWatch, Uploaded, Weight,
+    HeadStream, Instantiated, RecordTx, SignedTx, StorageDeposit, Tx, TxCall, TxResult, TxStatus, TxWatch, Uploaded, Weight,
 };
 use crate::keys::Signer;
 
@@ -226,7 +226,10 @@ impl Chain for EmbeddedChain {
     /// when that block is sealed. Its hash is `blake2_256` of the signer,
     /// a per-signer counter and the call: unique, though no node would
     /// compute it.
-    async fn submit(&self, signer: &Signer, call: TxCall, record: &mut dyn RecordTx) -> Result<TxWatch, ChainError> {
+    async fn submit(&self, signer: &Signer, tx: Tx, record: &mut dyn RecordTx) -> Result<TxWatch, ChainError> {
+        // The embedded chain charges no fees and has no pool: a tip buys
+        // nothing, and there is nothing to replace.
+        let call = tx.call;
         let who = signer.account_id();
         let encoded = encode_call(&call);
         let signed = self

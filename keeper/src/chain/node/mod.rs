@@ -35,7 +35,7 @@ use self::connection::Connection;
 use self::runtime_api::DryRun;
 use super::{
     AccountId, Balance, Block, BlockHash, BlockInfo, BlockSource, CallOutcome, Chain, ChainError, CodeHash, Head, HeadStream, Instantiated,
-    Limits, RecordTx, TxCall, TxWatch, Uploaded,
+    Limits, RecordTx, Tx, TxWatch, Uploaded,
 };
 use crate::keys::Signer;
 
@@ -413,10 +413,12 @@ impl Chain for NodeChain {
         }
     }
 
-    async fn submit(&self, signer: &Signer, call: TxCall, record: &mut dyn RecordTx) -> Result<TxWatch, ChainError> {
+    async fn submit(&self, signer: &Signer, tx: Tx, record: &mut dyn RecordTx) -> Result<TxWatch, ChainError> {
         let conn = self.conn().await?;
-        let payload = calls::payload(call);
-        let sent = submit::send(&conn, &self.nonces, &self.metrics, &signing::EcdsaSigner(signer), &payload, "submission", record).await;
+        let payload = calls::payload(tx.call);
+        let signer = signing::EcdsaSigner(signer);
+        let out = submit::Outgoing { call: &payload, tip: tx.tip, replaces: tx.replaces, what: "submission" };
+        let sent = submit::send(&conn, &self.nonces, &self.metrics, &signer, out, record).await;
         let (_, progress) = self.after_write(&conn, sent).await?;
         Ok(submit::watch(conn, self.metrics.clone(), progress))
     }

@@ -37,17 +37,30 @@ pub struct Included {
 /// A transaction in the pool, and how to follow it.
 pub type Progress = subxt::tx::TxProgress<PolkadotConfig, subxt::OnlineClient<PolkadotConfig>>;
 
-/// Signs `call` as `signer` with the next nonce, hands it to `record`, and
-/// sends it. The key's nonce lock is held until the pool has accepted it.
+/// One extrinsic to send.
+pub struct Outgoing<'a> {
+    /// The call.
+    pub call: &'a DynamicPayload,
+    /// The tip offered.
+    pub tip: u128,
+    /// Send with this nonce, replacing the pool's extrinsic that holds it.
+    pub replaces: Option<u64>,
+    /// What it is, for messages.
+    pub what: &'a str,
+}
+
+/// Signs `out` as `signer` with the next nonce (or the one it replaces),
+/// hands it to `record`, and sends it. The key's nonce lock is held until
+/// the pool has accepted it.
 pub async fn send<S: subxt::tx::Signer<PolkadotConfig>>(
     conn: &Connection,
     nonces: &NonceAllocator,
     metrics: &NodeMetrics,
     signer: &S,
-    call: &DynamicPayload,
-    what: &str,
+    out: Outgoing<'_>,
     record: &mut dyn RecordTx,
 ) -> Result<(SignedTx, Progress), ChainError> {
+    let Outgoing { call, tip, replaces, what } = out;
     let fail = |e| classify(e, &conn.endpoint, what);
     let account = signer.account_id();
     let mut lease = nonces.lease(AccountId(account.0)).await;
@@ -60,7 +73,10 @@ pub async fn send<S: subxt::tx::Signer<PolkadotConfig>>(
             .system_account_next_index(&account)
             .await
             .map_err(|e| super::errors::classify_rpc(e, &conn.endpoint, "reading the next nonce"))?;
-        let (nonce, drifted) = lease.choose(chain_next);
+        let (nonce, drifted) = match replaces {
+            Some(nonce) => (nonce, false),
+            None => lease.choose(chain_next),
+        };
         if drifted {
             metrics.nonce_resyncs.inc();
             tracing::warn!(account = %account, nonce, "the nonce counter had drifted from the chain; re-synced");
@@ -68,6 +84,7 @@ pub async fn send<S: subxt::tx::Signer<PolkadotConfig>>(
         let head = conn.info(None).await?.ok_or_else(|| ChainError::Decode("the node has no best block".into()))?;
         let params = DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new()
             .nonce(nonce)
+            .tip(tip)
             .mortal_from_unchecked(MORTALITY, head.number, H256(head.hash))
             .build();
         let mut partial = conn.client.tx().create_partial_offline(call, params).map_err(fail)?;
@@ -77,10 +94,12 @@ pub async fn send<S: subxt::tx::Signer<PolkadotConfig>>(
         metrics.submitted.inc();
         match tx.submit_and_watch().await.map_err(fail) {
             Ok(progress) => {
-                lease.accepted(nonce);
+                if replaces.is_none() {
+                    lease.accepted(nonce);
+                }
                 return Ok((signed, progress));
             }
-            Err(ChainError::InvalidNonce { detail, .. }) if attempt < ATTEMPTS => {
+            Err(ChainError::InvalidNonce { detail, .. }) if attempt < ATTEMPTS && replaces.is_none() => {
                 metrics.nonce_resyncs.inc();
                 metrics.retried.inc();
                 tracing::warn!("the pool refused nonce {nonce} ({detail}); re-syncing and retrying");
@@ -109,7 +128,7 @@ pub async fn submit<S: subxt::tx::Signer<PolkadotConfig>>(
     call: &DynamicPayload,
     what: &str,
 ) -> Result<Included, ChainError> {
-    let (signed, mut progress) = send(conn, nonces, metrics, signer, call, what, &mut ()).await?;
+    let (signed, mut progress) = send(conn, nonces, metrics, signer, Outgoing { call, tip: 0, replaces: None, what }, &mut ()).await?;
     let fail = |e| classify(e, &conn.endpoint, what);
     while let Some(status) = progress.next().await {
         match status.map_err(fail)? {

@@ -1,0 +1,95 @@
+//! Settlement on the embedded chain with the real contracts: new funds are
+//! distributed and paid out in batches no larger than the splitter allows,
+//! the ledger records each batch before it is sent and settles it from
+//! confirmed blocks, and reconciliation finds the ledger and chain agree.
+
+use std::time::{Duration, Instant};
+
+use lode_keeper::chain::AccountId;
+use lode_keeper::config::SettleConfig;
+use lode_keeper::contracts::bond_keeper;
+use lode_keeper::duties::settle::reconcile::reconcile;
+use lode_keeper::duties::settle::{SettleDuty, SettleMetrics};
+use lode_keeper::runtime::{DutyBoard, Supervisor};
+use lode_keeper::store::{BatchState, PayeeOutcome, Store, StoreLocation};
+use lode_keeper::watcher::{Confirmation, Watcher, WatcherMetrics};
+use lode_splitter::Asset;
+use lode_tests::Harness;
+
+/// 150 payees: one full batch of 100 and one of 50.
+const PAYEES: u8 = 150;
+
+fn payee(i: u8) -> AccountId {
+    AccountId([i.wrapping_add(1); 32])
+}
+
+#[tokio::test]
+async fn new_funds_are_paid_to_every_payee_in_batches_and_the_ledger_agrees_with_the_chain() {
+    let h = Harness::with(|c| {
+        c.splitter.payees = (0..PAYEES).map(payee).collect();
+        c.splitter.shares = (0..PAYEES).map(|i| 1 + u32::from(i % 3)).collect();
+    })
+    .await;
+    let bond = h.config.staking.min_keeper_bond;
+    bond_keeper(&h.contracts, &h.treasury, &h.alice, bond).await.expect("alice bonds");
+    h.chain.seal_blocks(h.config.staking.activation_delay + 1).await.unwrap();
+    assert!(h.contracts.staking.is_keeper(h.alice.account_id()).await.unwrap(), "alice is an active keeper");
+
+    // New funds: LODE into the splitter, as a mint would pay it.
+    let deposit = 1_000_000 * u128::from(PAYEES);
+    let sent: Result<(), lode_token::PSP22Error> =
+        h.send(&h.treasury, "token", "PSP22::transfer", (h.address("splitter").0, deposit, Vec::<u8>::new())).await;
+    sent.unwrap();
+    h.chain.seal_blocks(1).await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&StoreLocation::SqliteFile(dir.path().join("keeper.db"))).await.unwrap();
+    let metrics = SettleMetrics::default();
+    let (ctx, shutdown, drain) = h.context(&h.alice);
+    let mut supervisor = Supervisor::new(DutyBoard::default(), Duration::from_secs(5));
+    let mut registry = prometheus_client::registry::Registry::default();
+    supervisor.add(Watcher::new(
+        h.chain.clone(),
+        ctx.notifications.clone(),
+        Confirmation::Finality,
+        None,
+        WatcherMetrics::register(&mut registry),
+    ));
+    let config = SettleConfig::default();
+    supervisor.add(SettleDuty::new(store.clone(), config, h.alice.account_id(), metrics.clone()));
+    let stopper = ctx.stopper.clone();
+    let running = tokio::spawn(supervisor.run(ctx, shutdown, drain));
+
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        h.chain.seal_blocks(1).await.unwrap();
+        let batches = store.ledger_batches(false).await.unwrap();
+        if !batches.is_empty() && batches.iter().all(|b| b.state == BatchState::Settled) && metrics.batches_settled.get() >= 2 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not settled in 120 s: {batches:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stopper.fire();
+    running.await.unwrap().expect("the keeper stops cleanly");
+
+    let batches = store.ledger_batches(false).await.unwrap();
+    let sizes: Vec<usize> = batches.iter().map(|b| b.payees.len()).collect();
+    assert_eq!(sizes.iter().sum::<usize>(), usize::from(PAYEES), "every payee in exactly one batch: {sizes:?}");
+    assert!(sizes.iter().all(|n| *n <= 100), "no batch above the splitter's maximum: {sizes:?}");
+    assert!(batches.iter().all(|b| b.submission.is_some() && b.receipts.len() == 1), "each sent once and settled once");
+    assert!(batches.iter().flat_map(|b| &b.payees).all(|p| p.2 == PayeeOutcome::Paid));
+
+    let mut paid = 0u128;
+    for i in 0..PAYEES {
+        let got = h.lode(payee(i)).await;
+        assert!(got > 0, "payee {i} was paid");
+        assert_eq!(h.contracts.splitter.owed(Asset::Lode, payee(i)).await.unwrap(), 0, "payee {i} is owed nothing more");
+        paid += got;
+    }
+    let ledger_paid: u128 = batches.iter().map(|b| b.paid()).sum();
+    assert_eq!(ledger_paid, paid, "the ledger's receipts add up to what payees hold");
+    let report = reconcile(&store, &h.contracts, &*h.chain).await.unwrap();
+    assert!(report.mismatches.is_empty(), "{report}");
+    assert_eq!(report.settled, batches.len());
+}
