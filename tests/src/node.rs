@@ -62,6 +62,8 @@ impl DevNode {
     fn launch(&mut self) {
         let child = Command::new(&self.bin)
             .args(["--dev", "--rpc-port", &self.rpc_port.to_string(), "--port", &self.p2p_port.to_string(), "--no-prometheus"])
+            // Every block's state stays readable: tests replay old blocks' events.
+            .args(["--state-pruning", "archive"])
             .arg("--base-path")
             .arg(self.base.path())
             .stdout(Stdio::null())

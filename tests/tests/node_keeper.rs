@@ -53,6 +53,7 @@ async fn deploy_then_run_mines_on_the_node_and_a_rerun_changes_nothing() {
         out: manifest.clone(),
         rebuild: false,
         dry_run: false,
+        payees: None,
     };
     // Wait for the node to answer before the first command.
     let probe = node.connect(vec![node.url()], Default::default()).await;

@@ -12,11 +12,11 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use lode_deploy::Deployer;
+use lode_deploy::{Deployer, SuiteConfig};
 
 use crate::chain::node::{NodeChain, NodeConfig, NodeMetrics};
 use crate::chain::{AccountId, BlockSource, Chain, StorageDeposit, Weight};
-use crate::contracts::{ChainDeployer, Contracts, Manifest, Wiring};
+use crate::contracts::{bond_keeper, ChainDeployer, Contracts, Manifest, Wiring};
 use crate::keys::{secret_bytes, ss58, Keystore, PasswordSource, Signer, DEV_ACCOUNTS};
 
 /// Options of `lode deploy`.
@@ -47,6 +47,10 @@ pub struct DeployArgs {
     /// Measure each step's weight and deposit without sending anything.
     #[arg(long)]
     pub dry_run: bool,
+    /// The splitter's payees: one `account,share` per line (default: the
+    /// dev accounts dave, eve and ferdie).
+    #[arg(long)]
+    pub payees: Option<PathBuf>,
 }
 
 /// Native currency `--dev` gives the deployer: enough for every deposit.
@@ -54,6 +58,12 @@ const DEV_FUNDING: u128 = 1_000_000_000_000_000_000;
 
 /// Runs `lode deploy`.
 pub async fn run(args: DeployArgs, workspace: PathBuf) -> Result<()> {
+    let mut config = super::suite::dev_roles();
+    if let Some(path) = &args.payees {
+        let payees = super::payees::read(path)?;
+        config.splitter.shares = payees.iter().map(|(_, s)| *s).collect();
+        config.splitter.payees = payees.into_iter().map(|(a, _)| a).collect();
+    }
     let signer = match &args.keystore {
         Some(path) => {
             let source = match (&args.password_file, &args.password_env) {
@@ -97,7 +107,7 @@ pub async fn run(args: DeployArgs, workspace: PathBuf) -> Result<()> {
             ),
             _ => signer.account_id(),
         };
-        return dry_run(&chain, origin, &suite).await;
+        return dry_run(&chain, origin, &suite, &config).await;
     }
     if args.dev {
         let have = chain.balance(signer.account_id()).await?;
@@ -109,7 +119,6 @@ pub async fn run(args: DeployArgs, workspace: PathBuf) -> Result<()> {
         bail!("the deployer {} holds no funds on this chain; fund it first (or use --dev on a dev chain)", ss58(&signer.account_id()));
     }
 
-    let config = super::suite::dev_roles();
     let deployer = Progress { inner: ChainDeployer::new(&*chain, &signer), bar: progress() };
     let deployed = suite.deploy(&deployer, &config).await?;
     deployer.bar.finish_with_message("deployed");
@@ -128,13 +137,26 @@ pub async fn run(args: DeployArgs, workspace: PathBuf) -> Result<()> {
         println!("  {line}");
     }
     println!("manifest written to {}", args.out.display());
+    if args.dev {
+        // A dev deployment's keeper is ready to work: bonded from the dev treasury.
+        let treasury = Signer::dev("treasury");
+        chain.fund_from_alice(treasury.account_id(), DEV_FUNDING / 10).await.context("funding the dev treasury from //Alice")?;
+        let bond = config.staking.min_keeper_bond;
+        bond_keeper(&contracts, &treasury, &signer, bond).await.context("bonding the deployer as a keeper")?;
+        println!(
+            "bonded {} as a keeper with {} LODE from the dev treasury; it may settle after {} blocks",
+            ss58(&signer.account_id()),
+            bond / lode_primitives::LODE,
+            config.staking.activation_delay
+        );
+    }
     Ok(())
 }
 
 /// `--dry-run`: every step measured against the node's state, nothing sent.
-async fn dry_run(chain: &NodeChain, origin: AccountId, suite: &lode_deploy::Suite) -> Result<()> {
+async fn dry_run(chain: &NodeChain, origin: AccountId, suite: &lode_deploy::Suite, config: &SuiteConfig) -> Result<()> {
     let measure = Measure { chain, origin, code: Mutex::new(HashMap::new()), steps: Mutex::new(Vec::new()) };
-    suite.deploy(&measure, &super::suite::dev_roles()).await?;
+    suite.deploy(&measure, config).await?;
     let steps = measure.steps.into_inner().unwrap_or_else(PoisonError::into_inner);
     let mut total: u128 = 0;
     println!("{:<28} {:>16} {:>12} {:>24}", "step", "ref_time", "proof (B)", "deposit");

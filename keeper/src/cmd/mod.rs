@@ -7,6 +7,7 @@ pub mod keys;
 pub mod launch;
 pub mod ledger;
 pub mod mine;
+pub mod payees;
 pub mod run;
 pub mod status;
 pub mod suite;

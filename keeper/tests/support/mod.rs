@@ -6,6 +6,7 @@
 pub mod pg_server;
 
 /// Runs each named `async fn(Fixture)` as two tests, `sqlite::name` and `postgres::name`.
+#[allow(unused_macros)]
 macro_rules! on_both_backends {
     ($($test:ident),* $(,)?) => {
         mod sqlite {

@@ -23,7 +23,7 @@ pub mod reconcile;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use lode_alerts::{AlertKind, Severity};
 use lode_splitter::{Asset, Error as SplitterError};
 use tokio::sync::broadcast::error::RecvError;
@@ -31,9 +31,9 @@ use tokio::sync::mpsc;
 
 pub use metrics::SettleMetrics;
 
-use crate::chain::{AccountId, Block, Limits, RecordTx, SignedTx, Tx, TxCall, TxHash, TxResult, TxStatus};
+use crate::chain::{AccountId, Block, ChainError, Limits, RecordTx, SignedTx, Tx, TxCall, TxHash, TxResult, TxStatus};
 use crate::config::SettleConfig;
-use crate::contracts::{ContractError, SplitterEvent};
+use crate::contracts::{ContractError, SplitterClient, SplitterEvent};
 use crate::keys::ss58;
 use crate::runtime::{Context, Duty, DutyError, Shutdown};
 use crate::store::{asset_name, BatchId, BatchState, LedgerBatch, Receipt, SettledInBlock, Store, StoreError};
@@ -56,7 +56,7 @@ pub enum SettleError {
     Contract(#[from] ContractError),
     /// The chain.
     #[error("{0}")]
-    Chain(#[from] crate::chain::ChainError),
+    Chain(#[from] ChainError),
     /// The splitter refused a batch for a reason the settler cannot fix.
     #[error("the splitter refuses batch 0x{}…: {reason:?}", hex::encode(&batch[..4]))]
     Refused {
@@ -133,7 +133,7 @@ impl SettleDuty {
     /// Applies canonical blocks `from..to`.
     async fn apply_range(&mut self, ctx: &Context, from: u64, to: u64) -> Result<(), SettleError> {
         for n in from..to {
-            let missing = || crate::chain::ChainError::Decode(format!("the node has no block #{n}, below the confirmed head"));
+            let missing = || ChainError::Decode(format!("the node has no block #{n}, below the confirmed head"));
             let hash = ctx.chain.block_hash(n).await?.ok_or_else(missing)?;
             let block = ctx.chain.block(hash).await?.ok_or_else(missing)?;
             self.apply(ctx, &block).await?;
@@ -231,6 +231,10 @@ impl SettleDuty {
     /// One round: resume open batches, distribute, plan and send.
     async fn round(&mut self, ctx: &Context) -> Result<(), SettleError> {
         self.metrics.rounds.inc();
+        // Statuses first: a batch already in a block is not stuck.
+        while let Ok((id, hash, status)) = self.statuses.try_recv() {
+            self.on_status(id, hash, status).await?;
+        }
         let splitter = &ctx.contracts.splitter;
         let me = ctx.signer.account_id();
         if splitter.paused().await? {
@@ -285,6 +289,9 @@ impl SettleDuty {
                 Some(live) => {
                     let waited = head.saturating_sub(sub.sent_at_block);
                     if state == BatchState::Submitted && waited >= self.config.stuck_blocks {
+                        if ctx.contracts.splitter.batch_settled(me, batch.id).await? {
+                            return Ok(());
+                        }
                         let tip = batch.tip.saturating_add(self.config.tip_step).min(self.config.tip_ceiling);
                         tracing::warn!(
                             batch = %hex::encode(&batch.id[..4]),
@@ -294,7 +301,12 @@ impl SettleDuty {
                             self.metrics.tip_raises.inc();
                         }
                         let nonce = live.nonce;
-                        self.send(ctx, batch, tip, Some(nonce)).await
+                        match self.send(ctx, batch, tip, Some(nonce)).await {
+                            // The nonce was used meanwhile: the extrinsic it
+                            // replaced landed, and its event will say so.
+                            Err(SettleError::Chain(ChainError::InvalidNonce { .. })) => Ok(()),
+                            other => other,
+                        }
                     } else {
                         Ok(())
                     }
@@ -333,12 +345,7 @@ impl SettleDuty {
     async fn plan_held(&mut self, ctx: &Context, asset: Asset) -> Result<Vec<LedgerBatch>, SettleError> {
         let splitter = &ctx.contracts.splitter;
         let me = ctx.signer.account_id();
-        let split = splitter.split().await?;
-        let mut owed = Vec::with_capacity(split.payees.len());
-        for p in &split.payees {
-            let payee = AccountId(*AsRef::<[u8; 32]>::as_ref(p));
-            owed.push((payee, splitter.owed(asset, payee).await?));
-        }
+        let owed = owed_by_payee(splitter, asset).await?;
         let in_flight = self.store.in_flight_payees(asset).await?;
         let failures = self.store.failure_streaks(asset).await?;
         let selection = plan::select(&owed, &in_flight, &failures, self.config.max_failures);
@@ -401,7 +408,7 @@ impl SettleDuty {
         let mut recorder = LedgerRecorder { store: &self.store, id: batch.id, owner: &self.owner, tip, head, signed: None };
         let call = TxCall::Contract { contract: splitter.address(), value: 0, input, limits };
         let mut watch = ctx.chain.submit(&ctx.signer, Tx { call, tip, replaces }, &mut recorder).await?;
-        let signed = recorder.signed.ok_or_else(|| crate::chain::ChainError::Decode("submitted without being recorded".into()))?;
+        let signed = recorder.signed.ok_or_else(|| ChainError::Decode("submitted without being recorded".into()))?;
         self.live.insert(batch.id, signed);
         self.metrics.batches_sent.inc();
         if batch.attempts > 0 {
@@ -420,6 +427,23 @@ impl SettleDuty {
         });
         Ok(())
     }
+}
+
+/// Reads at once, at most: a node answers dry runs in parallel.
+const READS_IN_FLIGHT: usize = 16;
+
+/// What each payee of the split is owed in `asset`, in split order.
+pub async fn owed_by_payee(splitter: &SplitterClient, asset: Asset) -> Result<Vec<(AccountId, u128)>, ContractError> {
+    let split = splitter.split().await?;
+    let reads: Vec<_> = split
+        .payees
+        .iter()
+        .map(|p| {
+            let (splitter, payee) = (splitter.clone(), AccountId(*AsRef::<[u8; 32]>::as_ref(p)));
+            async move { Ok::<_, ContractError>((payee, splitter.owed(asset, payee).await?)) }
+        })
+        .collect();
+    futures::stream::iter(reads).buffered(READS_IN_FLIGHT).try_collect().await
 }
 
 /// Writes each extrinsic to the ledger before it is sent.

@@ -7,8 +7,9 @@ use std::fmt;
 use lode_alerts::{AlertKind, Severity};
 use lode_splitter::Asset;
 
-use super::{SettleError, ASSETS};
+use super::{owed_by_payee, SettleError, ASSETS};
 use crate::chain::{AccountId, Chain};
+
 use crate::contracts::{Book, Contracts};
 use crate::keys::ss58;
 use crate::runtime::{Context, Job};
@@ -148,16 +149,11 @@ pub async fn reconcile(store: &Store, contracts: &Contracts, chain: &dyn Chain) 
             }
         }
     }
-    let split = splitter.split().await?;
     for asset in ASSETS {
         let book = splitter.book(asset).await?;
-        let mut payees_owed = 0u128;
-        let mut owing = 0usize;
-        for p in &split.payees {
-            let owed = splitter.owed(asset, AccountId(*AsRef::<[u8; 32]>::as_ref(p))).await?;
-            payees_owed = payees_owed.saturating_add(owed);
-            owing += usize::from(owed > 0);
-        }
+        let owed = owed_by_payee(splitter, asset).await?;
+        let payees_owed = owed.iter().fold(0u128, |sum, (_, o)| sum.saturating_add(*o));
+        let owing = owed.iter().filter(|(_, o)| *o > 0).count();
         // Payees dropped from the split keep what they were owed; the books
         // count them, the split does not: only more owed than booked is wrong.
         if payees_owed > book.owed {
