@@ -16,6 +16,7 @@
 //! `docs/keeper.md` tells the whole story.
 
 pub mod alerting;
+pub mod audit;
 pub mod chain;
 pub mod cmd;
 pub mod config;

@@ -41,6 +41,8 @@ enum Command {
     Status(cmd::status::StatusArgs),
     /// The settlement ledger: `lode ledger reconcile --config lode.toml`.
     Ledger(cmd::ledger::LedgerArgs),
+    /// The audit log: `lode audit verify|export --config lode.toml`.
+    Audit(cmd::audit::AuditArgs),
     /// Rebuild contracts and compare their code hashes with a given one, a
     /// manifest's, and the live contracts'.
     Verify(cmd::verify::VerifyArgs),
@@ -90,6 +92,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Run(args) => return tokio_main(cmd::run::run(args)),
         Command::Status(args) => return tokio_main(cmd::status::run(args)),
         Command::Ledger(args) => return tokio_main(cmd::ledger::run(args)),
+        Command::Audit(args) => return tokio_main(cmd::audit::run(args)),
         Command::Dev(args) => NeedsWorkspace::Dev(args),
         Command::Deploy(args) => NeedsWorkspace::Deploy(args),
         Command::Verify(args) => NeedsWorkspace::Verify(args),

@@ -146,6 +146,7 @@ impl Harness {
             contracts: self.contracts.clone(),
             signer: signer.clone(),
             alerts: AlertHook::default(),
+            audit: Default::default(),
             notifications: Notifications::default(),
             stopper,
         };

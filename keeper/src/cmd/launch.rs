@@ -11,6 +11,7 @@ use lode_miner::devices::Inventory;
 use prometheus_client::registry::Registry;
 
 use crate::alerting::AlertHook;
+use crate::audit::{Action, AnchorJob, AuditDuty, AuditHook};
 use crate::chain::Chain;
 use crate::config::{Schedule, SettleConfig};
 use crate::contracts::Contracts;
@@ -20,6 +21,7 @@ use crate::duties::mining::{MiningConfig, MiningDuty, MiningMetrics};
 use crate::duties::settle::reconcile::ReconcileJob;
 use crate::duties::settle::{SettleDuty, SettleMetrics};
 use crate::http::HttpServer;
+use crate::keys::ss58;
 use crate::keys::Signer;
 use crate::runtime::{self, Context, DutyBoard, Job, ScheduleDuty, ScheduleMetrics, Supervisor};
 use crate::store::Store;
@@ -59,6 +61,12 @@ pub async fn run(launch: Launch, mut registry: Registry) -> Result<()> {
     let board = DutyBoard::default();
     let notifications = Notifications::default();
     let mut supervisor = Supervisor::new(board.clone(), Duration::from_secs(10));
+    let (audit, queue) = AuditHook::channel();
+    supervisor.add(AuditDuty::new(launch.store.clone(), launch.signer.account_id(), queue));
+    audit.record(
+        Action::KeyUse,
+        serde_json::json!({ "key": launch.signer.label(), "account": ss58(&launch.signer.account_id()), "for": "keeper" }),
+    );
     let watcher_metrics = WatcherMetrics::register(&mut registry);
     supervisor.add(Watcher::new(launch.chain.clone(), notifications.clone(), launch.confirmations, launch.cursor, watcher_metrics));
 
@@ -90,7 +98,8 @@ pub async fn run(launch: Launch, mut registry: Registry) -> Result<()> {
     }
     supervisor.add(ConsoleDuty::new(mining, launch.stop_after));
     if !launch.schedule.is_empty() {
-        let jobs: Vec<Arc<dyn Job>> = vec![Arc::new(Heartbeat), Arc::new(ReconcileJob::new(launch.store.clone()))];
+        let jobs: Vec<Arc<dyn Job>> =
+            vec![Arc::new(Heartbeat), Arc::new(ReconcileJob::new(launch.store.clone())), Arc::new(AnchorJob::new(launch.store.clone()))];
         supervisor.add(ScheduleDuty::new(&launch.schedule, jobs, ScheduleMetrics::register(&mut registry))?);
     }
     if let Some(addr) = launch.http {
@@ -104,6 +113,7 @@ pub async fn run(launch: Launch, mut registry: Registry) -> Result<()> {
         contracts: launch.contracts,
         signer: launch.signer,
         alerts: AlertHook::default(),
+        audit,
         notifications,
         stopper: stopper.clone(),
     };

@@ -1,5 +1,6 @@
 //! The `lode` binary's subcommands, one file each.
 
+pub mod audit;
 pub mod config;
 pub mod deploy;
 pub mod dev;

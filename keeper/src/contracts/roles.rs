@@ -3,6 +3,7 @@
 
 use super::{ContractClient, ContractError};
 use crate::chain::AccountId;
+use crate::keys::Signer;
 
 /// Staking, keeper bonds and voting power.
 #[derive(Debug, Clone)]
@@ -41,6 +42,22 @@ impl GovernorClient {
 pub struct AlertsClient(pub ContractClient);
 
 impl AlertsClient {
+    /// `keeper`'s last audit-log anchor.
+    pub async fn anchor_of(&self, keeper: AccountId) -> Result<Option<lode_alerts::Anchor>, ContractError> {
+        self.0.read("anchor_of", keeper.0).await
+    }
+
+    /// Anchors `keeper`'s audit log rows `from..=to`, whose last hashes to `head_hash`.
+    pub async fn anchor(
+        &self,
+        keeper: &Signer,
+        from: u64,
+        to: u64,
+        head_hash: [u8; 32],
+    ) -> Result<Result<(), lode_alerts::Error>, ContractError> {
+        self.0.send(keeper, "anchor", (from, to, head_hash)).await
+    }
+
     /// The staking contract it asks `is_keeper`.
     pub async fn staking(&self) -> Result<AccountId, ContractError> {
         self.0.read::<[u8; 32]>("staking", ()).await.map(AccountId::from)

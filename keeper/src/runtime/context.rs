@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::Stopper;
 use crate::alerting::AlertHook;
+use crate::audit::AuditHook;
 use crate::chain::Chain;
 use crate::contracts::Contracts;
 use crate::keys::Signer;
@@ -22,6 +23,8 @@ pub struct Context {
     pub signer: Signer,
     /// Where duties raise keeper alerts.
     pub alerts: AlertHook,
+    /// Where duties record what they did, for the audit log.
+    pub audit: AuditHook,
     /// Canonical chain notifications, published by the watcher alone.
     pub notifications: Notifications,
     /// Stops the whole keeper (a duty whose work is done, `lode dev --blocks`).

@@ -31,6 +31,7 @@ use tokio::sync::mpsc;
 
 pub use metrics::SettleMetrics;
 
+use crate::audit::Action;
 use crate::chain::{AccountId, Block, ChainError, Limits, RecordTx, SignedTx, Tx, TxCall, TxHash, TxResult, TxStatus};
 use crate::config::SettleConfig;
 use crate::contracts::{ContractError, SplitterClient, SplitterEvent};
@@ -164,6 +165,13 @@ impl SettleDuty {
             match ctx.contracts.splitter.event(event) {
                 Some(SplitterEvent::Settled { keeper, batch_id, paid, amount, failed, .. }) => {
                     if keeper == me {
+                        ctx.audit.record(
+                            Action::Settlement,
+                            serde_json::json!({
+                                "batch": hex::encode(batch_id), "amount": amount.to_string(), "paid": paid, "failed": failed,
+                                "block": at.number, "block_hash": hex::encode(at.hash),
+                            }),
+                        );
                         self.metrics.batches_settled.inc();
                         self.metrics.payees_paid.inc_by(u64::from(paid));
                         self.metrics.payees_failed.inc_by(u64::from(failed));
@@ -198,7 +206,7 @@ impl SettleDuty {
     }
 
     /// What an extrinsic this process sent did. Returns whether a round should run.
-    async fn on_status(&mut self, id: BatchId, hash: TxHash, status: TxStatus) -> Result<bool, SettleError> {
+    async fn on_status(&mut self, ctx: &Context, id: BatchId, hash: TxHash, status: TxStatus) -> Result<bool, SettleError> {
         if self.live.get(&id).is_none_or(|tx| tx.hash != hash) {
             // A replaced extrinsic's last words.
             return Ok(false);
@@ -206,6 +214,10 @@ impl SettleDuty {
         match status {
             TxStatus::InBlock { block, result: TxResult::Success { .. } } => {
                 self.store.record_inclusion(&id, &hash, block).await?;
+                ctx.audit.record(
+                    Action::Inclusion,
+                    serde_json::json!({ "batch": hex::encode(id), "tx_hash": hex::encode(hash), "block": block.number, "block_hash": hex::encode(block.hash) }),
+                );
                 Ok(false)
             }
             TxStatus::InBlock { result: TxResult::Failed { error }, .. } => {
@@ -233,7 +245,7 @@ impl SettleDuty {
         self.metrics.rounds.inc();
         // Statuses first: a batch already in a block is not stuck.
         while let Ok((id, hash, status)) = self.statuses.try_recv() {
-            self.on_status(id, hash, status).await?;
+            self.on_status(ctx, id, hash, status).await?;
         }
         let splitter = &ctx.contracts.splitter;
         let me = ctx.signer.account_id();
@@ -410,6 +422,13 @@ impl SettleDuty {
         let mut watch = ctx.chain.submit(&ctx.signer, Tx { call, tip, replaces }, &mut recorder).await?;
         let signed = recorder.signed.ok_or_else(|| ChainError::Decode("submitted without being recorded".into()))?;
         self.live.insert(batch.id, signed);
+        ctx.audit.record(
+            Action::Submission,
+            serde_json::json!({
+                "batch": hex::encode(batch.id), "asset": asset_name(batch.asset), "payees": payees.len(),
+                "tx_hash": hex::encode(signed.hash), "nonce": signed.nonce, "tip": tip.to_string(), "attempt": batch.attempts + 1,
+            }),
+        );
         self.metrics.batches_sent.inc();
         if batch.attempts > 0 {
             self.metrics.batches_resent.inc();
@@ -512,7 +531,7 @@ impl Duty for SettleDuty {
                     Err(RecvError::Closed) => return Err(DutyError::fatal("the watcher stopped; the settler has nothing to follow")),
                 },
                 Some((id, hash, status)) = self.statuses.recv() => {
-                    due |= self.on_status(id, hash, status).await.map_err(DutyError::transient)?;
+                    due |= self.on_status(ctx, id, hash, status).await.map_err(DutyError::transient)?;
                 }
                 _ = tick.tick() => {
                     self.dirty = true;
