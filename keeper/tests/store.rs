@@ -31,7 +31,7 @@ async fn migrations_apply_once_and_reopen_is_idempotent(fx: Fixture) {
         .await
         .expect("read migration history");
     // One row per embedded migration: extend this list with each new migration.
-    assert_eq!(versions, vec![1, 2, 3]);
+    assert_eq!(versions, vec![1, 2, 3, 4]);
 }
 
 async fn concurrent_opens_of_a_fresh_store_both_succeed(fx: Fixture) {

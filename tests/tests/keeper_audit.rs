@@ -46,7 +46,11 @@ async fn the_anchor_catches_rows_cut_from_the_end_and_a_rewritten_log() {
         ctx.audit.record(Action::Payout, serde_json::json!({ "row": i, "amount": "10" }));
     }
     wait_for_head(&store, &keeper, 5).await;
-    ctx.alerts.raise("test", lode_alerts::AlertKind::Info, lode_alerts::Severity::Info, "alerts are logged too");
+    ctx.alerts.raise(lode_keeper::alerting::Finding::new(
+        lode_keeper::alerting::Rule::KeyUsed,
+        lode_keeper::alerting::Level::Info,
+        "alerts are logged too",
+    ));
     wait_for_head(&store, &keeper, 6).await;
 
     AnchorJob::new(store.clone()).run(&ctx).await.expect("anchors");

@@ -1,6 +1,16 @@
-//! Keeper alerts: the hook duties raise into. The alert engine (rules, dedup,
-//! on-chain `alerts.raise`, webhooks) subscribes to it.
+//! Keeper alerts. Duties and the engine's own rules produce [`Finding`]s;
+//! the [`engine::AlertEngine`] lets one alert through per incident and
+//! cooldown, and hands it to the sinks: the log, a signed webhook, and the
+//! alerts contract for Warning and above.
 
+pub mod engine;
+mod finding;
 mod hook;
+mod metrics;
+pub mod sinks;
+pub mod webhook;
 
-pub use hook::{AlertHook, KeeperAlert};
+pub use engine::AlertEngine;
+pub use finding::{Finding, Level, Rule};
+pub use hook::AlertHook;
+pub use metrics::AlertMetrics;

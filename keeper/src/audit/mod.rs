@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 
 pub use hashchain::{Action, Break, Entry, Export, Head, Row};
 
-use crate::alerting::KeeperAlert;
+use crate::alerting::Finding;
 use crate::contracts::Contracts;
 use crate::keys::ss58;
 use crate::runtime::{Context, Duty, DutyError, Job, Shutdown};
@@ -102,15 +102,16 @@ impl AuditDuty {
     }
 }
 
-fn alert_record(alert: &KeeperAlert) -> Record {
+fn alert_record(alert: &Finding) -> Record {
     Record {
         action: Action::Alert,
         at_ms: crate::duties::settle::now_ms(),
         detail: serde_json::json!({
-            "source": alert.source,
-            "kind": format!("{:?}", alert.kind),
-            "severity": format!("{:?}", alert.severity),
-            "message": alert.message,
+            "rule": alert.rule.name(),
+            "level": alert.level.name(),
+            "incident": alert.incident(),
+            "summary": alert.summary,
+            "details": alert.details,
         }),
     }
 }

@@ -15,7 +15,7 @@ use prometheus_client::registry::Registry;
 
 use crate::chain::embedded::{EmbeddedChain, EmbeddedConfig};
 use crate::chain::{AccountId, Chain};
-use crate::config::SettleConfig;
+use crate::config::{AlertsConfig, SettleConfig};
 use crate::contracts::{bond_keeper, deploy_suite, Wiring};
 use crate::keys::{ss58, Signer, DEV_ACCOUNTS};
 use crate::store::{Store, StoreLocation};
@@ -110,6 +110,7 @@ pub async fn run(args: DevArgs, workspace: PathBuf) -> Result<()> {
         schedule: Default::default(),
         store,
         settle: SettleConfig { interval: Duration::from_secs(5), ..SettleConfig::default() },
+        alerts: AlertsConfig::default(),
     };
     super::launch::run(launch, Registry::with_prefix("lode")).await
 }

@@ -10,10 +10,12 @@ use anyhow::{Context as _, Result};
 use lode_miner::devices::Inventory;
 use prometheus_client::registry::Registry;
 
-use crate::alerting::AlertHook;
+use crate::alerting::sinks::Sinks;
+use crate::alerting::webhook::WebhookSink;
+use crate::alerting::{AlertEngine, AlertHook, AlertMetrics};
 use crate::audit::{Action, AnchorJob, AuditDuty, AuditHook};
 use crate::chain::Chain;
-use crate::config::{Schedule, SettleConfig};
+use crate::config::{AlertsConfig, Schedule, SettleConfig};
 use crate::contracts::Contracts;
 use crate::duties::console::ConsoleDuty;
 use crate::duties::heartbeat::Heartbeat;
@@ -51,6 +53,8 @@ pub struct Launch {
     pub store: Store,
     /// Settlement.
     pub settle: SettleConfig,
+    /// Alert rules and sinks.
+    pub alerts: AlertsConfig,
 }
 
 /// Runs the keeper until a signal, `stop_after` blocks, or a duty failing for good.
@@ -67,6 +71,24 @@ pub async fn run(launch: Launch, mut registry: Registry) -> Result<()> {
         Action::KeyUse,
         serde_json::json!({ "key": launch.signer.label(), "account": ss58(&launch.signer.account_id()), "for": "keeper" }),
     );
+    let webhook = match &launch.alerts.webhook {
+        None => None,
+        Some(w) => {
+            let secret = w.secret.resolve().context("reading the alert webhook's secret")?;
+            let sink = WebhookSink::new(&w.url, secret.as_bytes().to_vec(), w.retries, Duration::from_millis(500), Duration::from_secs(10))
+                .context("alerts.webhook")?;
+            Some(sink)
+        }
+    };
+    let sinks = Sinks::new(
+        launch.store.clone(),
+        launch.signer.account_id(),
+        launch.alerts.cooldown,
+        webhook,
+        launch.alerts.on_chain,
+        AlertMetrics::register(&mut registry),
+    );
+    supervisor.add(AlertEngine::new(launch.alerts.clone(), sinks));
     let watcher_metrics = WatcherMetrics::register(&mut registry);
     supervisor.add(Watcher::new(launch.chain.clone(), notifications.clone(), launch.confirmations, launch.cursor, watcher_metrics));
 

@@ -50,6 +50,7 @@ pub async fn run(args: RunArgs) -> Result<()> {
         schedule: setup.config.schedule.clone(),
         store: setup.store,
         settle: setup.config.settle,
+        alerts: setup.config.alerts.clone(),
     };
     launch::run(launch, setup.registry).await
 }

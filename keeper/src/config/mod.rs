@@ -11,6 +11,7 @@
 //! The config never holds a password: [`KeeperConfig::password`] says where to
 //! get it. `docs/config.md` documents every field.
 
+mod alerts;
 mod bounded;
 mod chain;
 mod deployment;
@@ -38,6 +39,7 @@ use std::path::{Path, PathBuf};
 use figment::providers::{Env, Format, Toml};
 use figment::Figment;
 
+pub use alerts::{AlertsConfig, WebhookConfig};
 pub use chain::ChainConfig;
 pub use deployment::DeploymentConfig;
 pub use endpoint::{BadEndpoint, Endpoint, Endpoints};
@@ -81,6 +83,8 @@ pub struct Config {
     pub mining: MiningConfig,
     /// Batched settlement.
     pub settle: SettleConfig,
+    /// Alert rules and sinks.
+    pub alerts: AlertsConfig,
     /// Log output.
     pub log: LogConfig,
     /// Named periodic jobs.

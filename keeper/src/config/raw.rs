@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 
+use super::alerts::RawAlerts;
 use super::chain::RawChain;
 use super::deployment::RawDeployment;
 use super::error::ConfigError;
@@ -29,6 +30,7 @@ pub(crate) struct RawConfig {
     http: RawHttp,
     mining: RawMining,
     settle: RawSettle,
+    alerts: RawAlerts,
     log: RawLog,
     schedule: Schedule,
 }
@@ -44,6 +46,7 @@ impl RawConfig {
             http: self.http.validate(),
             mining: self.mining.validate(r)?,
             settle: self.settle.validate(r)?,
+            alerts: self.alerts.validate(r),
             log: self.log.validate(),
             schedule: self.schedule,
         })

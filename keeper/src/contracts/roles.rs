@@ -42,6 +42,19 @@ impl GovernorClient {
 pub struct AlertsClient(pub ContractClient);
 
 impl AlertsClient {
+    /// Raises an alert as `keeper` (bonded keepers only; rate-limited).
+    /// Returns its id.
+    pub async fn raise(
+        &self,
+        keeper: &Signer,
+        kind: lode_alerts::AlertKind,
+        severity: lode_alerts::Severity,
+        subject: Option<AccountId>,
+        details_hash: [u8; 32],
+    ) -> Result<Result<u64, lode_alerts::Error>, ContractError> {
+        self.0.send(keeper, "raise", (kind, severity, subject.map(|s| s.0), details_hash)).await
+    }
+
     /// `keeper`'s last audit-log anchor.
     pub async fn anchor_of(&self, keeper: AccountId) -> Result<Option<lode_alerts::Anchor>, ContractError> {
         self.0.read("anchor_of", keeper.0).await

@@ -3,7 +3,9 @@
 use lode_token::{Error as TokenError, MiningState};
 
 use super::{ContractClient, ContractError};
-use crate::chain::AccountId;
+use scale::Decode;
+
+use crate::chain::{AccountId, ContractEvent};
 use crate::keys::Signer;
 
 /// PSP22 LODE, minted by proof of work.
@@ -26,6 +28,16 @@ impl TokenClient {
         beneficiary: AccountId,
     ) -> Result<Result<u128, TokenError>, ContractError> {
         self.0.send(signer, "mine", (challenge, nonce, beneficiary.0)).await
+    }
+
+    /// `(from, to, value)` of `event` if it is this token's `Transfer`.
+    pub fn transfer_event(&self, event: &ContractEvent) -> Option<(Option<AccountId>, Option<AccountId>, u128)> {
+        if self.0.event_label(event)? != "Transfer" {
+            return None;
+        }
+        let mut data = &event.data[..];
+        let (from, to, value) = <(Option<[u8; 32]>, Option<[u8; 32]>, u128)>::decode(&mut data).ok()?;
+        data.is_empty().then_some((from.map(AccountId), to.map(AccountId), value))
     }
 
     /// LODE held by `who`.

@@ -50,7 +50,7 @@ impl Duty for ConsoleDuty {
                     return Ok(());
                 }
                 Ok(alert) = alerts.recv() => {
-                    println!("keeper alert [{:?}/{:?}] {}: {}", alert.severity, alert.kind, alert.source, alert.message);
+                    println!("keeper alert [{}] {}: {}", alert.level, alert.incident(), alert.summary);
                 }
                 n = chain.recv() => match n {
                     Ok(ChainNotification::NewBlock(block)) => self.show(&block, ctx),

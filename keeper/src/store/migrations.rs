@@ -25,12 +25,14 @@ const SQLITE: &[Embedded] = &[
     Embedded { version: 1, description: "init", sql: include_str!("../../migrations/sqlite/0001_init.sql") },
     Embedded { version: 2, description: "settlement", sql: include_str!("../../migrations/sqlite/0002_settlement.sql") },
     Embedded { version: 3, description: "audit", sql: include_str!("../../migrations/sqlite/0003_audit.sql") },
+    Embedded { version: 4, description: "alerts", sql: include_str!("../../migrations/sqlite/0004_alerts.sql") },
 ];
 
 const POSTGRES: &[Embedded] = &[
     Embedded { version: 1, description: "init", sql: include_str!("../../migrations/postgres/0001_init.sql") },
     Embedded { version: 2, description: "settlement", sql: include_str!("../../migrations/postgres/0002_settlement.sql") },
     Embedded { version: 3, description: "audit", sql: include_str!("../../migrations/postgres/0003_audit.sql") },
+    Embedded { version: 4, description: "alerts", sql: include_str!("../../migrations/postgres/0004_alerts.sql") },
 ];
 
 /// A [`MigrationSource`] over a compiled-in list, because `sqlx::migrate!` needs the `macros`

@@ -5,6 +5,7 @@
 //! numbered parameters), `INSERT ... ON CONFLICT`, and only the types the `Any` driver maps on
 //! both sides (`i64`, `String`, byte blobs). Only the DDL differs, in `migrations/<backend>/`.
 
+mod alerts;
 mod audit;
 mod chain;
 mod convert;

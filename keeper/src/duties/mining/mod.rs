@@ -11,7 +11,6 @@ mod stall;
 
 use std::time::{Duration, Instant};
 
-use lode_alerts::{AlertKind, Severity};
 use lode_miner::{devices, DeviceId, Miner, MinerEvent, Solution, Work};
 use lode_primitives::pow::SALT_LEN;
 use lode_token::{Error as TokenError, MiningState};
@@ -21,6 +20,7 @@ pub use metrics::MiningMetrics;
 pub use rate::RateWindow;
 pub use stall::{Stall, StallWatch};
 
+use crate::alerting::{Finding, Level, Rule};
 use crate::chain::AccountId;
 use crate::contracts::{ContractError, TokenClient};
 use crate::keys::Signer;
@@ -168,10 +168,12 @@ impl MiningDuty {
             MinerEvent::Rejected { counter } => {
                 self.metrics.rejected.inc();
                 ctx.alerts.raise(
-                    "miner",
-                    AlertKind::Degraded,
-                    Severity::Medium,
-                    format!("a device answered counter {counter}, which does not meet the target; check its driver"),
+                    Finding::new(
+                        Rule::Duty,
+                        Level::Warning,
+                        format!("a device answered counter {counter}, which does not meet the target; check its driver"),
+                    )
+                    .keyed("miner-wrong-answer"),
                 );
             }
             MinerEvent::Failed(e) => tracing::warn!("miner: a launch failed: {e}"),
@@ -218,9 +220,10 @@ impl Duty for MiningDuty {
                     let rate = self.sample_rate();
                     let working = self.miners.iter().any(|m| m.work().is_some());
                     match stall.observe(Instant::now(), rate, working) {
-                        Some(Stall::Began(for_how_long)) => ctx.alerts.raise("miner", AlertKind::Degraded, Severity::High,
-                            format!("hashrate has been zero for {} s with work assigned", for_how_long.as_secs())),
-                        Some(Stall::Ended) => ctx.alerts.raise("miner", AlertKind::Info, Severity::Info, format!("hashrate recovered: {rate} H/s")),
+                        Some(Stall::Began(for_how_long)) => ctx.alerts.raise(Finding::new(Rule::Hashrate, Level::Warning,
+                            format!("hashrate has been zero for {} s with work assigned", for_how_long.as_secs())).keyed("zero")),
+                        Some(Stall::Ended) => ctx.alerts.raise(
+                            Finding::new(Rule::Hashrate, Level::Info, format!("hashrate recovered: {rate} H/s")).keyed("recovered")),
                         None => {}
                     }
                 }

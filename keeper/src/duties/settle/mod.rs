@@ -24,13 +24,13 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures::{StreamExt, TryStreamExt};
-use lode_alerts::{AlertKind, Severity};
 use lode_splitter::{Asset, Error as SplitterError};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 
 pub use metrics::SettleMetrics;
 
+use crate::alerting::{Finding, Level, Rule};
 use crate::audit::Action;
 use crate::chain::{AccountId, Block, ChainError, Limits, RecordTx, SignedTx, Tx, TxCall, TxHash, TxResult, TxStatus};
 use crate::config::SettleConfig;
@@ -364,15 +364,17 @@ impl SettleDuty {
         for (payee, amount, n) in &selection.given_up {
             if self.given_up.insert((*payee, asset_name(asset))) {
                 ctx.alerts.raise(
-                    "settler",
-                    AlertKind::Degraded,
-                    Severity::High,
-                    format!(
-                        "{} is owed {amount} ({}) but its last {n} transfers failed; it is left out of batches. \
-                         It stays owed on chain and can withdraw itself",
-                        ss58(payee),
-                        asset_name(asset)
-                    ),
+                    Finding::new(
+                        Rule::Duty,
+                        Level::Warning,
+                        format!(
+                            "{} is owed {amount} ({}) but its last {n} transfers failed; it is left out of batches. \
+                             It stays owed on chain and can withdraw itself",
+                            ss58(payee),
+                            asset_name(asset)
+                        ),
+                    )
+                    .keyed(format!("given-up:{}:{}", asset_name(asset), ss58(payee))),
                 );
             }
         }

@@ -4,10 +4,10 @@
 
 use std::fmt;
 
-use lode_alerts::{AlertKind, Severity};
 use lode_splitter::Asset;
 
 use super::{owed_by_payee, SettleError, ASSETS};
+use crate::alerting::{Finding, Level, Rule};
 use crate::chain::{AccountId, Chain};
 
 use crate::contracts::{Book, Contracts};
@@ -197,7 +197,10 @@ impl Job for ReconcileJob {
             tracing::info!(batches = report.batches, settled = report.settled, "reconcile: the ledger agrees with the chain");
         } else {
             let list = report.mismatches.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-            ctx.alerts.raise("reconcile", AlertKind::Suspicious, Severity::Critical, format!("ledger and chain disagree: {list}"));
+            let finding = Finding::new(Rule::ReconcileMismatch, Level::Critical, format!("ledger and chain disagree: {list}"))
+                .about(ctx.contracts.splitter.address())
+                .with(serde_json::json!({ "mismatches": report.mismatches.iter().map(ToString::to_string).collect::<Vec<_>>() }));
+            ctx.alerts.raise(finding);
         }
         Ok(())
     }

@@ -1,0 +1,167 @@
+//! The alert engine on the embedded chain with real causes: a large
+//! transfer, a keeper balance below its floor, a ledger that disagrees with
+//! the chain, the splitter paused by the circuit breaker that two keepers'
+//! Critical alerts trip, and the key unlocked. A real HTTP receiver checks
+//! each webhook's HMAC signature; the alerts contract holds the on-chain
+//! ones, with details kept in the store; one incident is one alert.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use lode_keeper::alerting::sinks::Sinks;
+use lode_keeper::alerting::webhook::{verify, WebhookSink};
+use lode_keeper::alerting::{AlertEngine, AlertMetrics, Finding, Level, Rule};
+use lode_keeper::chain::Chain;
+use lode_keeper::config::AlertsConfig;
+use lode_keeper::contracts::bond_keeper;
+use lode_keeper::duties::settle::reconcile::ReconcileJob;
+use lode_keeper::runtime::{DutyBoard, Job, Supervisor};
+use lode_keeper::store::{PlannedBatch, Receipt, SettledInBlock, Store, StoreLocation};
+use lode_keeper::watcher::{Confirmation, Cursor, Watcher, WatcherMetrics};
+use lode_primitives::LODE;
+use lode_tests::Harness;
+
+const SECRET: &[u8] = b"shared webhook secret";
+
+type Received = Arc<Mutex<Vec<serde_json::Value>>>;
+
+/// Accepts only correctly signed, fresh posts.
+async fn receive(State(got): State<Received>, headers: HeaderMap, body: axum::body::Bytes) -> StatusCode {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    if verify(SECRET, &header("x-lode-timestamp"), &header("x-lode-signature"), &body, now, 300).is_err() {
+        return StatusCode::UNAUTHORIZED;
+    }
+    got.lock().unwrap().push(serde_json::from_slice(&body).unwrap());
+    StatusCode::OK
+}
+
+async fn receiver() -> (String, Received) {
+    let got: Received = Arc::default();
+    let app = axum::Router::new().route("/hook", axum::routing::post(receive)).with_state(got.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, got)
+}
+
+fn rules_received(got: &Received) -> Vec<String> {
+    got.lock().unwrap().iter().map(|a| a["rule"].as_str().unwrap().to_owned()).collect()
+}
+
+async fn until(h: &Harness, what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        h.chain.seal_blocks(1).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn each_rule_reaches_its_sinks_once_and_two_keepers_criticals_pause_the_splitter() {
+    let h = Harness::new().await;
+    for keeper in [&h.alice, &h.bob] {
+        bond_keeper(&h.contracts, &h.treasury, keeper, h.config.staking.min_keeper_bond).await.unwrap();
+    }
+    h.chain.seal_blocks(h.config.staking.activation_delay + 1).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&StoreLocation::SqliteFile(dir.path().join("keeper.db"))).await.unwrap();
+    let (url, got) = receiver().await;
+
+    let alice_balance = h.chain.balance(h.alice.account_id()).await.unwrap();
+    let config = AlertsConfig {
+        probe_every: Duration::from_millis(100),
+        large_transfer: Some(1_000 * LODE),
+        min_balance: Some(alice_balance * 2),
+        ..AlertsConfig::default()
+    };
+    let metrics = AlertMetrics::default();
+    let webhook = WebhookSink::new(&url, SECRET.to_vec(), 2, Duration::from_millis(50), Duration::from_secs(5)).unwrap();
+    let sinks = Sinks::new(store.clone(), h.alice.account_id(), config.cooldown, Some(webhook), true, metrics.clone());
+    let (ctx, shutdown, drain) = h.context(&h.alice);
+    let mut supervisor = Supervisor::new(DutyBoard::default(), Duration::from_secs(5));
+    let mut registry = prometheus_client::registry::Registry::default();
+    supervisor.add(Watcher::new(
+        h.chain.clone(),
+        ctx.notifications.clone(),
+        Confirmation::Finality,
+        None,
+        WatcherMetrics::register(&mut registry),
+    ));
+    supervisor.add(AlertEngine::new(config.clone(), sinks));
+    let stopper = ctx.stopper.clone();
+    let running = tokio::spawn(supervisor.run(ctx.clone(), shutdown, drain));
+
+    // The key unlocked, and a balance below its floor (probed every 100 ms, alerted once).
+    until(&h, "key-used and low-balance", || {
+        let r = rules_received(&got);
+        r.contains(&"key-used".into()) && r.contains(&"low-balance".into())
+    })
+    .await;
+
+    // A large transfer.
+    let sent: Result<(), lode_token::PSP22Error> =
+        h.send(&h.treasury, "token", "PSP22::transfer", (h.carol.account_id().0, 5_000 * LODE, Vec::<u8>::new())).await;
+    sent.unwrap();
+    until(&h, "large-transfer", || rules_received(&got).contains(&"large-transfer".into())).await;
+    let large = got.lock().unwrap().iter().find(|a| a["rule"] == "large-transfer").cloned().unwrap();
+    assert_eq!(large["details"]["value"], (5_000 * LODE).to_string());
+    assert!(large["text"].as_str().unwrap().contains("large-transfer"), "Slack-style text: {large}");
+    assert_eq!(large["severity"], "warning");
+
+    // The ledger claims a settlement the splitter never saw: reconciliation
+    // raises a Critical alert about the splitter, on chain too.
+    let fake = PlannedBatch { id: [0xee; 32], asset: lode_splitter::Asset::Lode, payees: vec![(h.dave.account_id(), 1)] };
+    store.plan_batches(&[fake], "nobody", 0, u64::MAX / 2).await.unwrap();
+    let tx = lode_keeper::chain::SignedTx { hash: [0xef; 32], signer: h.alice.account_id(), nonce: 0 };
+    store.record_submission(&[0xee; 32], "nobody", 1, &tx, 0, 1).await.unwrap();
+    let at = lode_keeper::chain::BlockRef { number: 1, hash: [1; 32] };
+    let receipt = Receipt { batch_id: [0xee; 32], keeper: h.alice.account_id(), block: at, paid: 1, failed: 0, amount: 1 };
+    store
+        .apply_settled(at, &SettledInBlock { receipts: vec![receipt], failed: vec![] }, "t", &Cursor { confirmed: at, finalized: None })
+        .await
+        .unwrap();
+    ReconcileJob::new(store.clone()).run(&ctx).await.unwrap();
+    until(&h, "reconcile-mismatch", || rules_received(&got).contains(&"reconcile-mismatch".into())).await;
+    assert!(!h.contracts.splitter.paused().await.unwrap(), "one keeper's Critical alert does not pause");
+
+    // A second keeper sharing the store reports the same incident: the
+    // webhook hears it once, the chain counts both, and the breaker trips.
+    let bob_sinks = Sinks::new(store.clone(), h.bob.account_id(), config.cooldown, None, true, AlertMetrics::default());
+    let (bob_ctx, _s, _d) = h.context(&h.bob);
+    let critical = Finding::new(Rule::ReconcileMismatch, Level::Critical, "ledger and chain disagree").about(h.address("splitter"));
+    let delivered = bob_sinks.deliver(&bob_ctx, &critical).await.unwrap();
+    assert!(!delivered.notified, "the shared notification gate holds: one webhook per incident");
+    assert!(delivered.on_chain.is_some(), "but bob's own vote goes on chain");
+    h.chain.seal_blocks(1).await.unwrap();
+    assert!(h.contracts.splitter.paused().await.unwrap(), "two keepers' Critical alerts paused the splitter");
+    until(&h, "splitter-paused", || rules_received(&got).contains(&"splitter-paused".into())).await;
+
+    stopper.fire();
+    running.await.unwrap().unwrap();
+
+    // One alert per incident, however often its rule fired.
+    let rules = rules_received(&got);
+    for rule in ["key-used", "low-balance", "large-transfer", "reconcile-mismatch", "splitter-paused"] {
+        assert_eq!(rules.iter().filter(|r| *r == rule).count(), 1, "{rule} once: {rules:?}");
+    }
+    assert!(metrics.suppressed.get() > 0, "repeats were held back");
+
+    // On chain: Warning and above, with details kept in the store; Info stays off chain.
+    let count: u64 = h.read("alerts", "alert_count", ()).await.unwrap();
+    let mut on_chain = Vec::new();
+    for id in 0..count {
+        let alert: Option<lode_alerts::Alert> = h.read("alerts", "alert", id).await.unwrap();
+        let alert = alert.unwrap();
+        let json = store.alert_details(&alert.details_hash).await.unwrap().expect("the details are in the store");
+        let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+        on_chain.push((doc["rule"].as_str().unwrap().to_owned(), alert.severity));
+    }
+    assert!(on_chain.iter().any(|(r, s)| r == "large-transfer" && *s == lode_alerts::Severity::Medium), "{on_chain:?}");
+    assert!(on_chain.iter().any(|(r, _)| r == "low-balance"), "{on_chain:?}");
+    assert_eq!(on_chain.iter().filter(|(r, s)| r == "reconcile-mismatch" && *s == lode_alerts::Severity::Critical).count(), 2);
+    assert!(!on_chain.iter().any(|(r, _)| r == "key-used"), "Info alerts stay off chain: {on_chain:?}");
+}
