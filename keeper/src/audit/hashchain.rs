@@ -822,12 +822,10 @@ mod tests {
 
     #[test]
     fn floats_are_refused_on_append_and_on_verify() {
-        // This float does not survive serde_json's default parser: its canonical text parses back
-        // one ULP away (found by the canonical fixpoint proptest before floats were refused).
+        // This float does not survive serde_json's parser unless some crate in the build turns
+        // on `float_roundtrip` (found by the canonical fixpoint proptest before floats were
+        // refused): whether a log verifies must not depend on the build, so floats are refused.
         let f = -1.017_178_143_222_892_8e198_f64;
-        let bytes = entry(Action::Alert, 0, json!({ "a": f })).canonical();
-        let reparsed: Entry = serde_json::from_slice(&bytes).unwrap();
-        assert_ne!(reparsed.canonical(), bytes, "serde_json now round-trips this float; the float rule may be relaxable");
         for detail in [json!({ "a": f }), json!({"ok": 1, "deep": [{"x": 0.5}]}), json!(1.0)] {
             let e = entry(Action::Alert, 0, detail);
             assert!(matches!(append(&Head::genesis(), &e), Err(AppendError::NotCanonical { why }) if why.contains("non-integer")));
