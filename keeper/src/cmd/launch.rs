@@ -25,6 +25,7 @@ use crate::duties::settle::{SettleDuty, SettleMetrics};
 use crate::http::HttpServer;
 use crate::keys::ss58;
 use crate::keys::Signer;
+use crate::relayer::{Relay, RelayConfig, RelayMetrics, RelayerDuty};
 use crate::runtime::{self, Context, DutyBoard, Job, ScheduleDuty, ScheduleMetrics, Supervisor};
 use crate::store::Store;
 use crate::watcher::{Confirmation, CursorStore, Notifications, Watcher, WatcherMetrics};
@@ -125,8 +126,16 @@ pub async fn run(launch: Launch, mut registry: Registry) -> Result<()> {
         supervisor.add(ScheduleDuty::new(&launch.schedule, jobs, ScheduleMetrics::register(&mut registry))?);
     }
     if let Some(addr) = launch.http {
-        let server = HttpServer::bind(addr, registry, board.clone()).await.with_context(|| format!("serving HTTP on {addr}"))?;
-        println!("metrics at http://{}/metrics, status at /status", server.address());
+        let config = RelayConfig {
+            bad_signatures: launch.alerts.bad_signatures,
+            bad_window: launch.alerts.bad_signature_window,
+            ..RelayConfig::default()
+        };
+        let relay = Relay::new(config, RelayMetrics::register(&mut registry));
+        supervisor.add(RelayerDuty::new(relay.clone()));
+        let mut server = HttpServer::bind(addr, registry, board.clone()).await.with_context(|| format!("serving HTTP on {addr}"))?;
+        server.mount(move |ctx| relay.routes(ctx));
+        println!("metrics at http://{}/metrics, status at /status, the relayer at /relay", server.address());
         supervisor.add(server);
     }
 

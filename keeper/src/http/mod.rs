@@ -23,7 +23,11 @@ pub struct HttpServer {
     listener: Option<TcpListener>,
     address: SocketAddr,
     shared: Arc<Shared>,
+    mounted: Vec<Mount>,
 }
+
+/// Routes another component serves here, built once the context exists.
+type Mount = Box<dyn Fn(Context) -> Router + Send + Sync>;
 
 struct Shared {
     registry: Registry,
@@ -36,12 +40,17 @@ impl HttpServer {
     pub async fn bind(address: SocketAddr, registry: Registry, board: DutyBoard) -> std::io::Result<Self> {
         let listener = TcpListener::bind(address).await?;
         let address = listener.local_addr()?;
-        Ok(HttpServer { listener: Some(listener), address, shared: Arc::new(Shared { registry, board }) })
+        Ok(HttpServer { listener: Some(listener), address, shared: Arc::new(Shared { registry, board }), mounted: Vec::new() })
     }
 
     /// Where it listens.
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// Serves the routes `build` makes from the keeper's context as well (the relayer's).
+    pub fn mount(&mut self, build: impl Fn(Context) -> Router + Send + Sync + 'static) {
+        self.mounted.push(Box::new(build));
     }
 }
 
@@ -57,11 +66,14 @@ impl Duty for HttpServer {
             Some(l) => l,
             None => TcpListener::bind(self.address).await.map_err(DutyError::transient)?,
         };
-        let router = Router::new()
+        let mut router = Router::new()
             .route("/metrics", get(metrics))
             .route("/health", get(health))
             .route("/status", get(status))
             .with_state((Arc::clone(&self.shared), ctx.clone()));
+        for build in &self.mounted {
+            router = router.merge(build(ctx.clone()));
+        }
         let mut stop = shutdown.clone();
         axum::serve(listener, router).with_graceful_shutdown(async move { stop.wait().await }).await.map_err(DutyError::transient)
     }

@@ -1,0 +1,158 @@
+//! The relayer over real HTTP on the embedded chain. A splitter approval
+//! signed by PyPI eth-account (an independent EIP-712 implementation, as an
+//! ordinary wallet signs) is posted, checked, batched, sent, and counted on
+//! chain. Bad requests get a clear JSON error and cost nothing; repeated bad
+//! signatures raise an alert; one signer is rate-limited.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use lode_keeper::alerting::Rule;
+use lode_keeper::chain::BlockSource;
+use lode_keeper::http::HttpServer;
+use lode_keeper::relayer::{Relay, RelayConfig, RelayMetrics, RelayerDuty};
+use lode_keeper::runtime::{DutyBoard, Supervisor};
+use lode_splitter::{Error, OpState, Operation, Proposal};
+use lode_tests::{alloy_key, Harness};
+use serde_json::{json, Value};
+
+fn python() -> String {
+    std::env::var("LODE_PYTHON").unwrap_or_else(|_| {
+        let cached = std::env::var("HOME").map(|h| format!("{h}/.cache/lode/venv/bin/python")).unwrap_or_default();
+        if Path::new(&cached).exists() {
+            cached
+        } else {
+            "python3".into()
+        }
+    })
+}
+
+/// `name`'s signature over `typed`, made by eth-account.
+fn eth_account_sign(name: &str, typed: Value) -> String {
+    let key = hex::encode(alloy_key(name).to_bytes());
+    let mut child = Command::new(python())
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/relay_sign.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python runs (scripts/setup makes a venv with eth-account; set LODE_PYTHON to it)");
+    serde_json::to_writer(child.stdin.take().unwrap(), &json!({ "key": key, "typed": typed })).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "eth-account failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+fn approval_typed(chain_id: u64, splitter: [u8; 32], op_id: [u8; 32], nonce: u64, deadline: u64) -> Value {
+    json!({
+        "types": {
+            "EIP712Domain": [
+                { "name": "name", "type": "string" }, { "name": "version", "type": "string" },
+                { "name": "chainId", "type": "uint256" }, { "name": "salt", "type": "bytes32" }
+            ],
+            "Approval": [
+                { "name": "opId", "type": "bytes32" }, { "name": "nonce", "type": "uint256" }, { "name": "deadline", "type": "uint256" }
+            ]
+        },
+        "primaryType": "Approval",
+        "domain": { "name": "Lode Splitter", "version": "1", "chainId": chain_id, "salt": format!("0x{}", hex::encode(splitter)) },
+        "message": { "opId": format!("0x{}", hex::encode(op_id)), "nonce": nonce, "deadline": deadline }
+    })
+}
+
+async fn post(url: &str, body: &Value) -> (u16, Value) {
+    let r = reqwest::Client::new().post(url).json(body).send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_wallet_signed_approval_is_relayed_and_counted_and_bad_requests_cost_nothing() {
+    let h = Harness::new().await;
+    let chain_id: u64 = h.read("splitter", "chain_id", ()).await.unwrap();
+    // Alice proposes and approves on chain; bob's relayed signature makes two of three.
+    let op = Operation::SetTimelock { min_delay: 1_000, grace_period: 60_000 };
+    let op_id = h.send::<Result<[u8; 32], Error>>(&h.alice, "splitter", "propose", op).await.unwrap();
+    h.send::<Result<(), Error>>(&h.alice, "splitter", "approve", op_id).await.unwrap();
+    h.chain.seal_blocks(1).await.unwrap();
+    let deadline = h.deadline().await;
+
+    let (ctx, shutdown, drain) = h.context(&h.alice);
+    let mut alerts = ctx.alerts.subscribe();
+    let metrics = RelayMetrics::default();
+    let config =
+        RelayConfig { batch_every: Duration::from_millis(100), per_signer_per_minute: 3, bad_signatures: 3, ..RelayConfig::default() };
+    let relay = Relay::new(config, metrics.clone());
+    let mut server = HttpServer::bind("127.0.0.1:0".parse().unwrap(), Default::default(), DutyBoard::default()).await.unwrap();
+    let base = format!("http://{}", server.address());
+    server.mount({
+        let relay = relay.clone();
+        move |ctx| relay.routes(ctx)
+    });
+    let mut supervisor = Supervisor::new(DutyBoard::default(), Duration::from_secs(5));
+    supervisor.add(server);
+    supervisor.add(RelayerDuty::new(relay.clone()));
+    let stopper = ctx.stopper.clone();
+    let running = tokio::spawn(supervisor.run(ctx, shutdown, drain));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    // Refused before any fee, each with a clear JSON error.
+    let vote_url = format!("{base}/relay/splitter/vote");
+    let signed =
+        |nonce: u64, deadline: u64| eth_account_sign("bob", approval_typed(chain_id, h.address("splitter").0, op_id, nonce, deadline));
+    let request = |nonce: u64, deadline: u64, signature: String| json!({ "op_id": format!("0x{}", hex::encode(op_id)), "approve": true, "nonce": nonce, "deadline": deadline, "signature": signature });
+    let (code, body) = post(&vote_url, &json!({ "op_id": "0x12" })).await;
+    assert_eq!((code, body["error"]["code"].as_str()), (400, Some("bad_request")), "{body}");
+    let past = h.chain.head().await.unwrap().timestamp_ms - 1;
+    let (code, body) = post(&vote_url, &request(0, past, signed(0, past))).await;
+    assert_eq!((code, body["error"]["code"].as_str()), (400, Some("expired")), "{body}");
+    let (code, body) = post(&vote_url, &request(5, deadline, signed(5, deadline))).await;
+    assert_eq!((code, body["error"]["code"].as_str()), (400, Some("bad_nonce")), "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("sign again with nonce 0"), "{body}");
+    // Dave is no owner: the dry run refuses it.
+    let dave_sig = eth_account_sign("dave", approval_typed(chain_id, h.address("splitter").0, op_id, 0, deadline));
+    let (code, body) = post(&vote_url, &request(0, deadline, dave_sig)).await;
+    assert_eq!((code, body["error"]["code"].as_str()), (400, Some("refused_by_contract")), "{body}");
+    let (code, body) = post(&vote_url, &request(0, deadline, format!("0x{}", "00".repeat(65)))).await;
+    assert_eq!((code, body["error"]["code"].as_str()), (400, Some("bad_signature")), "{body}");
+    let (code, _) = post(&vote_url, &request(0, deadline, format!("0x{}", "01".repeat(65)))).await;
+    assert_eq!(code, 400);
+    // Three failed signature checks within the window: an alert.
+    let alert = tokio::time::timeout(Duration::from_secs(5), alerts.recv()).await.expect("an alert").unwrap();
+    assert_eq!(alert.rule, Rule::BadSignatures, "{alert:?}");
+    assert_eq!(metrics.batches.get(), 0, "nothing was sent for any of them");
+
+    // Bob's wallet signature: accepted, batched, included, counted.
+    let (code, body) = post(&vote_url, &request(0, deadline, signed(0, deadline))).await;
+    assert_eq!(code, 202, "{body}");
+    let id = body["id"].as_str().unwrap().to_owned();
+    let status_url = format!("{base}/relay/status/{id}");
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        h.chain.seal_blocks(1).await.unwrap();
+        let status: Value = reqwest::get(&status_url).await.unwrap().json().await.unwrap();
+        if status["status"] == "included" {
+            assert!(status["block"].as_u64().is_some(), "{status}");
+            break;
+        }
+        assert!(status["status"] != "failed" && Instant::now() < until, "{status}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (proposal, state): (Proposal, OpState) =
+        h.read::<Option<(Proposal, OpState)>>("splitter", "operation", op_id).await.unwrap().unwrap();
+    assert!(proposal.approvals.contains(&h.bob.account_id().0.into()), "bob's relayed approval counted: {proposal:?}");
+    assert_eq!(state, OpState::Queued, "two of three approvals queue it");
+
+    // One signer, rate-limited to 3 a minute: the wrong nonce and the good
+    // one counted (an expired signature is refused before the limiter).
+    let (code, body) = post(&vote_url, &request(1, deadline, signed(1, deadline))).await;
+    assert_ne!(code, 429, "the third is allowed: {body}");
+    let (code, body) = post(&vote_url, &request(1, deadline, signed(1, deadline))).await;
+    assert_eq!((code, body["error"]["code"].as_str()), (429, Some("rate_limited")), "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("more than 3 requests this minute"), "{body}");
+    let missing = reqwest::get(format!("{base}/relay/status/ffff")).await.unwrap();
+    assert_eq!(missing.status().as_u16(), 404);
+
+    stopper.fire();
+    running.await.unwrap().unwrap();
+}
