@@ -17,6 +17,7 @@ use crate::chain::embedded::{EmbeddedChain, EmbeddedConfig};
 use crate::chain::{AccountId, Chain};
 use crate::config::{AlertsConfig, SettleConfig};
 use crate::contracts::{bond_keeper, deploy_suite, Wiring};
+use crate::duties::demo::DEMO_LARGE_TRANSFER;
 use crate::keys::{ss58, Signer, DEV_ACCOUNTS};
 use crate::store::{Store, StoreLocation};
 use crate::watcher::Confirmation;
@@ -37,6 +38,10 @@ pub struct DevArgs {
     /// Do not mine.
     #[arg(long)]
     pub no_mine: bool,
+    /// Skip the tour (an anomaly raising an on-chain alert, then a DAO
+    /// upgrade voted, queued and executed).
+    #[arg(long)]
+    pub no_tour: bool,
     /// Mine on these devices (`cpu`, `ocl:<platform>:<device>`; repeatable; see
     /// `lode mine --list`). Default: a GPU, else OpenCL on the CPU, else the CPU backend.
     #[arg(long = "device", conflicts_with = "no_mine")]
@@ -97,6 +102,7 @@ pub async fn run(args: DevArgs, workspace: PathBuf) -> Result<()> {
     let store = Store::open(&StoreLocation::SqliteFile(dir.path().join("dev.db"))).await?;
     store.bind_chain(chain.genesis_hash().await?).await?;
 
+    let alerts_code = suite.artifact("alerts").map(|a| a.code_hash).context("the suite has no alerts artifact")?;
     let launch = super::launch::Launch {
         chain,
         contracts,
@@ -110,7 +116,8 @@ pub async fn run(args: DevArgs, workspace: PathBuf) -> Result<()> {
         schedule: Default::default(),
         store,
         settle: SettleConfig { interval: Duration::from_secs(5), ..SettleConfig::default() },
-        alerts: AlertsConfig::default(),
+        alerts: AlertsConfig { large_transfer: Some(DEMO_LARGE_TRANSFER), ..AlertsConfig::default() },
+        demo: (!args.no_tour).then_some(alerts_code),
     };
     super::launch::run(launch, Registry::with_prefix("lode")).await
 }

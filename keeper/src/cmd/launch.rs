@@ -18,6 +18,7 @@ use crate::chain::Chain;
 use crate::config::{AlertsConfig, Schedule, SettleConfig};
 use crate::contracts::Contracts;
 use crate::duties::console::ConsoleDuty;
+use crate::duties::demo::DemoDuty;
 use crate::duties::heartbeat::Heartbeat;
 use crate::duties::mining::{MiningConfig, MiningDuty, MiningMetrics};
 use crate::duties::settle::reconcile::ReconcileJob;
@@ -56,6 +57,8 @@ pub struct Launch {
     pub settle: SettleConfig,
     /// Alert rules and sinks.
     pub alerts: AlertsConfig,
+    /// `lode dev`'s tour, upgrading alerts to this code: dev keys only.
+    pub demo: Option<crate::chain::CodeHash>,
 }
 
 /// Runs the keeper until a signal, `stop_after` blocks, or a duty failing for good.
@@ -118,6 +121,9 @@ pub async fn run(launch: Launch, mut registry: Registry) -> Result<()> {
     if launch.settle.enabled {
         let metrics = SettleMetrics::register(&mut registry);
         supervisor.add(SettleDuty::new(launch.store.clone(), launch.settle, launch.signer.account_id(), metrics));
+    }
+    if let Some(alerts_code) = launch.demo {
+        supervisor.add(DemoDuty::new(board.clone(), alerts_code));
     }
     supervisor.add(ConsoleDuty::new(mining, launch.stop_after));
     if !launch.schedule.is_empty() {

@@ -51,6 +51,7 @@ pub async fn run(args: RunArgs) -> Result<()> {
         store: setup.store,
         settle: setup.config.settle,
         alerts: setup.config.alerts.clone(),
+        demo: None,
     };
     launch::run(launch, setup.registry).await
 }

@@ -2,6 +2,7 @@
 //! [`crate::runtime::Duty`].
 
 pub mod console;
+pub mod demo;
 pub mod heartbeat;
 pub mod mining;
 pub mod settle;

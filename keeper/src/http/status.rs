@@ -40,6 +40,8 @@ pub struct KeeperStatus {
     pub contracts: BTreeMap<&'static str, String>,
     /// Each duty's state.
     pub duties: BTreeMap<&'static str, DutyState>,
+    /// What duties say they are doing (the `lode dev` tour's step).
+    pub progress: BTreeMap<&'static str, String>,
 }
 
 /// A block, for people and JSON readers.
@@ -69,6 +71,7 @@ impl KeeperStatus {
             finalized: ctx.chain.finalized().await?.into(),
             contracts: ctx.contracts.all().iter().map(|c| (c.contract().name(), ss58(&c.address()))).collect(),
             duties: board.snapshot(),
+            progress: board.notes(),
         })
     }
 }

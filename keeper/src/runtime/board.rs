@@ -31,6 +31,7 @@ pub enum DutyState {
 #[derive(Debug, Clone, Default)]
 pub struct DutyBoard {
     states: Arc<Mutex<BTreeMap<&'static str, DutyState>>>,
+    notes: Arc<Mutex<BTreeMap<&'static str, String>>>,
 }
 
 impl DutyBoard {
@@ -42,5 +43,15 @@ impl DutyBoard {
     /// Every duty's state, by name.
     pub fn snapshot(&self) -> BTreeMap<&'static str, DutyState> {
         self.states.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Records what `duty` is doing now, for people (`/status`'s `progress`).
+    pub fn note(&self, duty: &'static str, text: String) {
+        self.notes.lock().unwrap_or_else(PoisonError::into_inner).insert(duty, text);
+    }
+
+    /// Every duty's latest note, by name.
+    pub fn notes(&self) -> BTreeMap<&'static str, String> {
+        self.notes.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 }
