@@ -192,10 +192,14 @@ impl SettleDuty {
         Ok(())
     }
 
-    /// A new best block: note new funds, and whether a batch waits too long.
+    /// A new best block: note new funds (a mint, a LODE deposit, a
+    /// distribution; native deposits leave no contract event and wait for
+    /// the interval), and whether a batch waits too long.
     fn on_new_block(&mut self, ctx: &Context, block: &Block) -> bool {
+        let splitter = ctx.contracts.splitter.address();
         let funds = block.events.iter().any(|e| {
             ctx.contracts.events.is(e, "token", "Mined")
+                || ctx.contracts.token.transfer_event(e).is_some_and(|(_, to, _)| to == Some(splitter))
                 || matches!(ctx.contracts.splitter.event(e), Some(SplitterEvent::Distributed { .. }))
         });
         if funds {

@@ -1,0 +1,156 @@
+//! Settlement figures on a real dev node, measured through `lode run`:
+//! payees settled per block at the splitter's maximum batch and per second,
+//! and the time from new funds to the settlement sent (the keeper's own
+//! `lode_settle_funds_to_settle_seconds`). Needs the dev node (scripts/setup);
+//! run with `cargo bench -p lode-keeper --bench settle`.
+
+#[path = "../../tests/src/node.rs"]
+#[allow(dead_code)]
+mod dev_node;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use lode_keeper::chain::{AccountId, BlockSource};
+use lode_keeper::cmd::deploy::{self, DeployArgs};
+use lode_keeper::cmd::run::Setup;
+use lode_keeper::contracts::SplitterEvent;
+use lode_keeper::keys::{Keystore, Password, Signer};
+use lode_splitter::Asset;
+
+const PAYEES: usize = 200;
+const ROUNDS: usize = 5;
+const PASSWORD: &str = "bench";
+
+fn payee(i: usize) -> AccountId {
+    let mut a = [0u8; 32];
+    a[..8].copy_from_slice(&(i as u64 + 1).to_be_bytes());
+    a[31] = 0xbe;
+    AccountId(a)
+}
+
+struct Keeper(Child);
+
+impl Drop for Keeper {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Sum and count of a histogram in the keeper's /metrics.
+async fn histogram(port: u16, name: &str) -> (f64, f64) {
+    let text = reqwest::get(format!("http://127.0.0.1:{port}/metrics")).await.unwrap().text().await.unwrap();
+    let value = |suffix: &str| {
+        text.lines().find_map(|l| l.strip_prefix(&format!("{name}_{suffix} "))).and_then(|v| v.trim().parse::<f64>().ok()).unwrap_or(0.0)
+    };
+    (value("sum"), value("count"))
+}
+
+#[tokio::main]
+async fn main() {
+    let Some(node) = dev_node::DevNode::start() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    Keystore::new_key(&keys, "keeper", &Password::new(PASSWORD)).unwrap();
+    std::fs::write(dir.path().join("password"), PASSWORD).unwrap();
+    let payees: String = (0..PAYEES).map(|i| format!("0x{},1\n", hex::encode(payee(i).0))).collect();
+    std::fs::write(dir.path().join("payees.csv"), payees).unwrap();
+    let _probe = node.connect(vec![node.url()], Default::default()).await;
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    deploy::run(
+        DeployArgs {
+            nodes: vec![node.url()],
+            dev: true,
+            keystore: Some(keys.join("keeper.json")),
+            password_file: Some(dir.path().join("password")),
+            password_env: None,
+            out: dir.path().join("deployment.json"),
+            rebuild: false,
+            dry_run: false,
+            payees: Some(dir.path().join("payees.csv")),
+        },
+        workspace,
+    )
+    .await
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let config = format!(
+        "[chain]\nendpoints = [\"{}\"]\n[keeper]\nkeystore = \"keys/keeper.json\"\npassword = {{ file = \"password\" }}\n\
+         [store]\nurl = \"keeper.db\"\n[mining]\nenabled = false\n[http]\nlisten = \"127.0.0.1:{port}\"\n\
+         [settle]\ninterval_secs = 3600\n[alerts]\non_chain = false\n",
+        node.url()
+    );
+    std::fs::write(dir.path().join("lode.toml"), config).unwrap();
+    let setup = Setup::open(&dir.path().join("lode.toml")).await.unwrap();
+    let (chain, contracts) = (setup.chain.clone(), setup.contracts.clone());
+    // The bond activates after 10 blocks; a dev node seals one per extrinsic.
+    for i in 0..11u8 {
+        chain.fund_from_alice(AccountId([i.wrapping_add(200); 32]), 1_000_000_000_000).await.unwrap();
+    }
+    let _keeper = Keeper(
+        Command::new(env!("CARGO_BIN_EXE_lode"))
+            .args(["run", "--config"])
+            .arg(dir.path().join("lode.toml"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    tokio::time::sleep(Duration::from_secs(5)).await;
+
+    let treasury = Signer::dev("treasury");
+    let mut per_second = Vec::new();
+    let mut blocks_to_settle = Vec::new();
+    let mut batch_sizes = Vec::new();
+    for round in 0..ROUNDS {
+        let started = Instant::now();
+        let sent: Result<(), lode_token::PSP22Error> = contracts
+            .token
+            .0
+            .send(&treasury, "PSP22::transfer", (contracts.splitter.address().0, 1_000 * lode_primitives::LODE, Vec::<u8>::new()))
+            .await
+            .unwrap();
+        sent.unwrap();
+        let deposit_block = chain.head().await.unwrap().number;
+        loop {
+            let owed = lode_keeper::duties::settle::owed_by_payee(&contracts.splitter, Asset::Lode).await.unwrap();
+            let undistributed = contracts.splitter.undistributed(Asset::Lode).await.unwrap().unwrap_or(1);
+            if undistributed == 0 && owed.iter().all(|(_, o)| *o == 0) {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(120), "round {round} did not settle");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let took = started.elapsed();
+        let head = chain.head().await.unwrap().number;
+        let mut first_settle = None;
+        for n in deposit_block + 1..=head {
+            let block = chain.block(chain.block_hash(n).await.unwrap().unwrap()).await.unwrap().unwrap();
+            for e in &block.events {
+                if let Some(SplitterEvent::Settled { paid, .. }) = contracts.splitter.event(e) {
+                    first_settle.get_or_insert(n);
+                    batch_sizes.push(paid);
+                }
+            }
+        }
+        per_second.push(PAYEES as f64 / took.as_secs_f64());
+        blocks_to_settle.push(first_settle.unwrap_or(head) - deposit_block);
+        println!(
+            "round {round}: {PAYEES} payees settled {:.2} s after the deposit's block; first batch {} block(s) later",
+            took.as_secs_f64(),
+            first_settle.unwrap_or(head) - deposit_block
+        );
+    }
+    let (sum, count) = histogram(port, "lode_settle_funds_to_settle_seconds").await;
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    println!(
+        "settle bench on the dev node ({ROUNDS} rounds, {PAYEES} payees, max batch {}):",
+        contracts.splitter.max_batch_len().await.unwrap()
+    );
+    println!("  payees per batch (= per block: one batch per block on the dev node): {batch_sizes:?}");
+    println!("  payees settled per second, deposit to last payee paid: mean {:.1} (rounds {per_second:.1?})", mean(&per_second));
+    println!("  blocks from the deposit's block to the first batch's: {blocks_to_settle:?} (the distribute call takes the block between)");
+    println!("  new funds seen -> settlement sent (keeper's histogram): mean {:.0} ms over {count} sends", 1000.0 * sum / count.max(1.0));
+}
