@@ -13,6 +13,7 @@ use lode_keeper::chain::BlockSource;
 use lode_keeper::http::HttpServer;
 use lode_keeper::relayer::{Relay, RelayConfig, RelayMetrics, RelayerDuty};
 use lode_keeper::runtime::{DutyBoard, Supervisor};
+use lode_primitives::LODE;
 use lode_splitter::{Error, OpState, Operation, Proposal};
 use lode_tests::{alloy_key, Harness};
 use serde_json::{json, Value};
@@ -153,6 +154,77 @@ async fn a_wallet_signed_approval_is_relayed_and_counted_and_bad_requests_cost_n
     let missing = reqwest::get(format!("{base}/relay/status/ffff")).await.unwrap();
     assert_eq!(missing.status().as_u16(), 404);
 
+    stopper.fire();
+    running.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn a_signed_governor_ballot_is_relayed_and_counted() {
+    use lode_governor::{GovernorParams, Proposal as GovProposal, Support};
+    let h = Harness::with(|c| {
+        c.governor.params = GovernorParams {
+            voting_delay: 1,
+            voting_period: 30,
+            proposal_threshold: LODE,
+            quorum_bps: 400,
+            timelock_delay: 0,
+            grace_period: 14_400,
+        };
+    })
+    .await;
+    h.stake(&h.bob, 300 * LODE).await;
+    h.stake(&h.carol, 200 * LODE).await;
+    h.chain.seal_blocks(1).await.unwrap();
+    let action = h.action("staking", "set_params", h.config.staking);
+    let id =
+        h.send::<Result<u64, lode_governor::Error>>(&h.bob, "governor", "propose", (vec![action], String::from("relayed"))).await.unwrap();
+    h.chain.seal_blocks(2).await.unwrap();
+
+    let (ctx, shutdown, drain) = h.context(&h.alice);
+    let relay = Relay::new(RelayConfig { batch_every: Duration::from_millis(100), ..RelayConfig::default() }, RelayMetrics::default());
+    let mut server = HttpServer::bind("127.0.0.1:0".parse().unwrap(), Default::default(), DutyBoard::default()).await.unwrap();
+    let base = format!("http://{}", server.address());
+    server.mount({
+        let relay = relay.clone();
+        move |ctx| relay.routes(ctx)
+    });
+    let mut supervisor = Supervisor::new(DutyBoard::default(), Duration::from_secs(5));
+    supervisor.add(server);
+    supervisor.add(RelayerDuty::new(relay));
+    let stopper = ctx.stopper.clone();
+    let running = tokio::spawn(supervisor.run(ctx, shutdown, drain));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    // Signed with alloy's EIP-712 implementation, as a wallet would.
+    let chain_id: u64 = h.read("governor", "chain_id", ()).await.unwrap();
+    let deadline = h.deadline().await;
+    let signed = lode_tests::eip712::ballot(
+        "carol",
+        &lode_tests::eip712::governor_domain(chain_id, h.address("governor")),
+        id,
+        Support::For,
+        0,
+        deadline,
+    );
+    let body = json!({
+        "proposal_id": id, "support": "for", "nonce": 0, "deadline": deadline,
+        "signature": format!("0x{}", hex::encode(signed.signature)),
+    });
+    let (code, accepted) = post(&format!("{base}/relay/governor/ballot"), &body).await;
+    assert_eq!(code, 202, "{accepted}");
+    let status_url = format!("{base}/relay/status/{}", accepted["id"].as_str().unwrap());
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        h.chain.seal_blocks(1).await.unwrap();
+        let status: Value = reqwest::get(&status_url).await.unwrap().json().await.unwrap();
+        if status["status"] == "included" {
+            break;
+        }
+        assert!(status["status"] != "failed" && Instant::now() < until, "{status}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let proposal: GovProposal = h.read::<Option<GovProposal>>("governor", "proposal", id).await.unwrap().unwrap();
+    assert_eq!(proposal.for_votes, 200 * LODE, "carol's relayed ballot counted with her voting power");
     stopper.fire();
     running.await.unwrap().unwrap();
 }
