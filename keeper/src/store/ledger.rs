@@ -473,11 +473,16 @@ impl Store {
         Ok(batches)
     }
 
-    /// Payees of open batches in `asset`: planning leaves them out.
+    /// Payees of batches in `asset` not yet in a block: planning leaves them
+    /// out. A batch in a best block has already zeroed what it paid, so what
+    /// its payees are owed at the best block is new and may be planned; if
+    /// that block is retracted and both batches land, the splitter still pays
+    /// each payee only what it is owed.
     pub async fn in_flight_payees(&self, asset: Asset) -> Result<HashSet<AccountId>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT p.payee FROM settle_payees p JOIN settle_batches b ON b.id = p.batch_id WHERE b.asset = $1 AND b.{OPEN}"
-        ))
+        let rows = sqlx::query(
+            "SELECT p.payee FROM settle_payees p JOIN settle_batches b ON b.id = p.batch_id \
+             WHERE b.asset = $1 AND b.state IN ('planned', 'submitted')",
+        )
         .bind(asset_name(asset))
         .fetch_all(&self.pool)
         .await

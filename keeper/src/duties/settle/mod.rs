@@ -188,6 +188,11 @@ impl SettleDuty {
         for r in &found.receipts {
             self.live.remove(&r.batch_id);
         }
+        if !found.receipts.is_empty() {
+            // Payees of a batch that closes may be owed again already (funds
+            // that arrived while it was open left them out): plan again.
+            self.dirty = true;
+        }
         self.store.apply_settled(at, &found, &self.cursor_name, &Cursor { confirmed: at, finalized: None }).await?;
         Ok(())
     }
@@ -531,7 +536,10 @@ impl Duty for SettleDuty {
                             due |= self.on_new_block(ctx, b);
                         }
                     }
-                    Ok(ChainNotification::Confirmed(block)) => self.on_confirmed(ctx, &block).await.map_err(DutyError::transient)?,
+                    Ok(ChainNotification::Confirmed(block)) => {
+                        self.on_confirmed(ctx, &block).await.map_err(DutyError::transient)?;
+                        due |= self.dirty;
+                    }
                     Ok(ChainNotification::Finalized(_)) => {}
                     Err(RecvError::Lagged(_)) => self.catch_up(ctx).await.map_err(DutyError::transient)?,
                     Err(RecvError::Closed) => return Err(DutyError::fatal("the watcher stopped; the settler has nothing to follow")),
