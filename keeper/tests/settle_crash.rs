@@ -4,7 +4,8 @@
 //! At the end every payee holds exactly what the splitter credited it,
 //! replayed from the chain's `Distributed` events, and the ledger agrees
 //! with the chain. Once with one keeper on SQLite, once with two keepers on
-//! one PostgreSQL, one of them killed over and over.
+//! one PostgreSQL, one of them killed over and over. After the SQLite run the
+//! node goes down under a running keeper, and its webhook says so, signed.
 
 mod support;
 // One home for starting a dev node: the end-to-end crate's, used as is.
@@ -186,7 +187,7 @@ async fn all_settled(contracts: &Contracts, store: &Store) -> bool {
 }
 
 async fn run_crash_test(store_url: &str, two_keepers: bool) {
-    let Some(node) = DevNode::start() else { return };
+    let Some(mut node) = DevNode::start() else { return };
     let seed: u64 = rand::random();
     println!("crash test seed {seed} (store {}, {} keeper(s))", store_url.split(':').next().unwrap_or(""), 1 + usize::from(two_keepers));
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
@@ -301,6 +302,69 @@ async fn run_crash_test(store_url: &str, two_keepers: bool) {
         batches.len(),
         report.to_string().replace('\n', "; ")
     );
+
+    if !two_keepers {
+        // The node goes down under a running keeper: its webhook says so, signed.
+        let (url, received) = receiver().await;
+        std::fs::write(dir.path().join("webhook.secret"), WEBHOOK_SECRET).unwrap();
+        let alerts = format!("[alerts]\nprobe_secs = 1\n[alerts.webhook]\nurl = \"{url}\"\nsecret = {{ file = \"webhook.secret\" }}\n");
+        let config = config("keeper.db", &node.url(), "keeper", false).replace("[settle]", &format!("{alerts}[settle]"));
+        std::fs::write(dir.path().join("c.toml"), config).unwrap();
+        let watching = Keeper::start(dir.path(), "c.toml", 0, &[]);
+        let started = Instant::now();
+        // (Its key-used alert went out on an earlier run of this store: within
+        // the cooldown it is not repeated. The log says when it is up.)
+        while !std::fs::read_to_string(&watching.log).unwrap_or_default().contains("resuming after") {
+            assert!(started.elapsed() < Duration::from_secs(30), "the keeper did not start: {}", tail(&watching.log));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(!rules(&received).contains(&"key-used".to_owned()), "the key-used incident is within its cooldown");
+        node.kill();
+        while !rules(&received).contains(&"node-down".to_owned()) {
+            assert!(started.elapsed() < Duration::from_secs(90), "no node-down alert: {:?}\n{}", rules(&received), tail(&watching.log));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        watching.stop();
+        let down = received.lock().unwrap().iter().filter(|a| a["rule"] == "node-down").count();
+        assert_eq!(down, 1, "one incident, one alert");
+    }
+}
+
+const WEBHOOK_SECRET: &str = "crash-test webhook secret";
+
+type Received = std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>;
+
+/// A webhook receiver that accepts only correctly signed, fresh posts.
+async fn receiver() -> (String, Received) {
+    use axum::extract::State;
+    use axum::http::{HeaderMap, StatusCode};
+    async fn receive(State(got): State<Received>, headers: HeaderMap, body: axum::body::Bytes) -> StatusCode {
+        let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let signed = lode_keeper::alerting::webhook::verify(
+            WEBHOOK_SECRET.as_bytes(),
+            &header("x-lode-timestamp"),
+            &header("x-lode-signature"),
+            &body,
+            now,
+            300,
+        );
+        if signed.is_err() {
+            return StatusCode::UNAUTHORIZED;
+        }
+        got.lock().unwrap().push(serde_json::from_slice(&body).unwrap());
+        StatusCode::OK
+    }
+    let got: Received = Default::default();
+    let app = axum::Router::new().route("/hook", axum::routing::post(receive)).with_state(got.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, got)
+}
+
+fn rules(got: &Received) -> Vec<String> {
+    got.lock().unwrap().iter().filter_map(|a| a["rule"].as_str().map(str::to_owned)).collect()
 }
 
 /// The two tests run one after the other: each holds a node, keepers and a

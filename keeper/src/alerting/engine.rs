@@ -1,13 +1,11 @@
 //! The alert engine: the rules that watch blocks and probe the node, the
 //! findings duties raise, and one delivery per incident and cooldown.
 
-use std::time::Duration;
-
 use tokio::sync::broadcast::error::RecvError;
 
 use super::sinks::{Delivered, Sinks};
-use super::{Finding, Level, Rule};
-use crate::chain::{Block, BlockInfo, Chain};
+use super::{rules, Finding, Level, Rule};
+use crate::chain::{Block, Chain};
 use crate::config::AlertsConfig;
 use crate::contracts::SplitterEvent;
 use crate::duties::settle::now_ms;
@@ -35,56 +33,19 @@ impl AlertEngine {
 
     /// What a new canonical block says.
     fn on_block(&mut self, ctx: &Context, block: &Block) -> Vec<Finding> {
-        let mut found = Vec::new();
         let info = &block.info;
-        if let (Some(max), Some((number, at))) = (self.config.max_block_gap, self.last_block) {
-            let gap = Duration::from_millis(info.timestamp_ms.saturating_sub(at));
-            if info.number == number.saturating_add(1) && gap > max {
-                found.push(
-                    Finding::new(
-                        Rule::BlockTime,
-                        Level::Warning,
-                        format!("block #{} came {} s after its parent (at most {} s expected)", info.number, gap.as_secs(), max.as_secs()),
-                    )
-                    .keyed(info.number.to_string())
-                    .with(serde_json::json!({ "block": info.number, "gap_ms": gap.as_millis().to_string() })),
-                );
-            }
-        }
+        let mut found: Vec<Finding> = rules::block_gap(self.config.max_block_gap, self.last_block, info).into_iter().collect();
         self.last_block = Some((info.number, info.timestamp_ms));
+        let splitter = ctx.contracts.splitter.address();
         for (index, event) in block.events.iter().enumerate() {
-            if let (Some(limit), Some((from, to, value))) = (self.config.large_transfer, ctx.contracts.token.transfer_event(event)) {
-                if value > limit {
-                    let name = |a: Option<crate::chain::AccountId>| a.map_or_else(|| "-".to_owned(), |a| ss58(&a));
-                    found.push(
-                        Finding::new(
-                            Rule::LargeTransfer,
-                            Level::Warning,
-                            format!("{value} LODE units moved from {} to {} in block #{} (limit {limit})", name(from), name(to), info.number),
-                        )
-                        .keyed(format!("{}#{index}", info.number))
-                        .with(serde_json::json!({
-                            "block": info.number, "from": name(from), "to": name(to), "value": value.to_string(), "limit": limit.to_string(),
-                        })),
-                    );
-                }
+            if let Some((from, to, value)) = ctx.contracts.token.transfer_event(event) {
+                found.extend(rules::large_transfer(self.config.large_transfer, info.number, index, from, to, value));
             }
             match ctx.contracts.splitter.event(event) {
-                Some(SplitterEvent::Settled { keeper, batch_id, amount, .. })
-                    if self.config.large_settlement.is_some_and(|l| amount > l) =>
-                {
-                    found.push(
-                        Finding::new(
-                            Rule::LargeSettlement,
-                            Level::Warning,
-                            format!("{} settled {amount} in one batch in block #{}", ss58(&keeper), info.number),
-                        )
-                        .about(ctx.contracts.splitter.address())
-                        .keyed(hex::encode(batch_id))
-                        .with(serde_json::json!({ "block": info.number, "keeper": ss58(&keeper), "amount": amount.to_string() })),
-                    );
+                Some(SplitterEvent::Settled { keeper, batch_id, amount, .. }) => {
+                    found.extend(rules::large_settlement(self.config.large_settlement, splitter, info.number, keeper, batch_id, amount));
                 }
-                Some(SplitterEvent::PauseChanged { paused: true }) => found.push(paused(info)),
+                Some(SplitterEvent::PauseChanged { paused: true }) => found.push(rules::paused(info.number)),
                 _ => {}
             }
         }
@@ -96,67 +57,23 @@ impl AlertEngine {
         let chain: &dyn Chain = &*ctx.chain;
         let head = match chain.head().await {
             Ok(head) => head,
-            Err(e) => {
-                return vec![Finding::new(Rule::NodeDown, Level::Critical, format!("the node does not answer: {e}"))
-                    .with(serde_json::json!({ "error": e.to_string() }))];
-            }
+            Err(e) => return vec![rules::node_down(&e)],
         };
         let mut found = Vec::new();
         if let Ok(finalized) = chain.finalized().await {
-            let lag = head.number.saturating_sub(finalized.number);
-            if lag > self.config.max_finality_lag {
-                found.push(
-                    Finding::new(
-                        Rule::NodeLagging,
-                        Level::Warning,
-                        format!(
-                            "finality is {lag} blocks behind the best block #{} (at most {})",
-                            head.number, self.config.max_finality_lag
-                        ),
-                    )
-                    .keyed("finality")
-                    .with(serde_json::json!({ "best": head.number, "finalized": finalized.number })),
-                );
-            }
+            found.extend(rules::finality_lag(self.config.max_finality_lag, head.number, finalized.number));
         }
-        if let Some(max) = self.config.max_head_age {
-            let age = Duration::from_millis(now_ms().saturating_sub(head.timestamp_ms));
-            if age > max {
-                found.push(
-                    Finding::new(
-                        Rule::NodeLagging,
-                        Level::Warning,
-                        format!("the best block #{} is {} s old (at most {} s)", head.number, age.as_secs(), max.as_secs()),
-                    )
-                    .keyed("head-age")
-                    .with(serde_json::json!({ "best": head.number, "age_ms": age.as_millis().to_string() })),
-                );
-            }
-        }
-        if let Some(min) = self.config.min_balance {
+        found.extend(rules::head_age(self.config.max_head_age, &head, now_ms()));
+        if self.config.min_balance.is_some() {
             if let Ok(balance) = chain.balance(ctx.signer.account_id()).await {
-                if balance < min {
-                    found.push(
-                        Finding::new(
-                            Rule::LowBalance,
-                            Level::Warning,
-                            format!("the keeper holds {balance}, below {min}: top it up before fees run out"),
-                        )
-                        .with(serde_json::json!({ "balance": balance.to_string(), "min": min.to_string() })),
-                    );
-                }
+                found.extend(rules::low_balance(self.config.min_balance, balance));
             }
         }
         if ctx.contracts.splitter.paused().await.unwrap_or(false) {
-            found.push(paused(&head));
+            found.push(rules::paused(head.number));
         }
         found
     }
-}
-
-fn paused(at: &BlockInfo) -> Finding {
-    Finding::new(Rule::SplitterPaused, Level::Warning, format!("the splitter is paused (seen at block #{}); settlement waits", at.number))
-        .keyed("paused")
 }
 
 #[async_trait::async_trait]
@@ -185,17 +102,7 @@ impl Duty for AlertEngine {
                 n = notes.recv() => match n {
                     Ok(ChainNotification::NewBlock(block)) => self.on_block(ctx, &block),
                     Ok(ChainNotification::Reorg { retracted, enacted }) => {
-                        let mut found = Vec::new();
-                        if retracted.len() > self.config.max_reorg_depth {
-                            let first = retracted.last().map(|b| b.number).unwrap_or_default();
-                            found.push(Finding::new(
-                                Rule::DeepReorg,
-                                Level::Warning,
-                                format!("a reorg replaced {} blocks from #{first} (at most {} expected)", retracted.len(), self.config.max_reorg_depth),
-                            )
-                            .keyed(first.to_string())
-                            .with(serde_json::json!({ "depth": retracted.len(), "from": first })));
-                        }
+                        let mut found: Vec<Finding> = rules::deep_reorg(self.config.max_reorg_depth, &retracted).into_iter().collect();
                         for b in &enacted {
                             found.extend(self.on_block(ctx, b));
                         }

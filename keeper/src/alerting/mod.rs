@@ -7,6 +7,7 @@ pub mod engine;
 mod finding;
 mod hook;
 mod metrics;
+pub mod rules;
 pub mod sinks;
 pub mod webhook;
 
