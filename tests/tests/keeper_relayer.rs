@@ -12,7 +12,7 @@ use lode_keeper::alerting::Rule;
 use lode_keeper::chain::BlockSource;
 use lode_keeper::http::HttpServer;
 use lode_keeper::relayer::{Relay, RelayConfig, RelayMetrics, RelayerDuty};
-use lode_keeper::runtime::{DutyBoard, Supervisor};
+use lode_keeper::runtime::{Context, Drain, DutyBoard, Shutdown, Supervisor};
 use lode_primitives::LODE;
 use lode_splitter::{Error, OpState, Operation, Proposal};
 use lode_tests::{alloy_key, Harness};
@@ -62,6 +62,25 @@ fn approval_typed(chain_id: u64, splitter: [u8; 32], op_id: [u8; 32], nonce: u64
     })
 }
 
+type Running = tokio::task::JoinHandle<Result<(), lode_keeper::runtime::DutyFailed>>;
+
+/// Runs the HTTP server with `relay`'s routes and the relayer duty; returns
+/// the server's base URL.
+async fn serve(relay: Relay, ctx: Context, shutdown: Shutdown, drain: Drain) -> (String, Running) {
+    let mut server = HttpServer::bind("127.0.0.1:0".parse().unwrap(), Default::default(), DutyBoard::default()).await.unwrap();
+    let base = format!("http://{}", server.address());
+    server.mount({
+        let relay = relay.clone();
+        move |ctx| relay.routes(ctx)
+    });
+    let mut supervisor = Supervisor::new(DutyBoard::default(), Duration::from_secs(5));
+    supervisor.add(server);
+    supervisor.add(RelayerDuty::new(relay));
+    let running = tokio::spawn(supervisor.run(ctx, shutdown, drain));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    (base, running)
+}
+
 async fn post(url: &str, body: &Value) -> (u16, Value) {
     let r = reqwest::Client::new().post(url).json(body).send().await.unwrap();
     (r.status().as_u16(), r.json().await.unwrap())
@@ -83,19 +102,8 @@ async fn a_wallet_signed_approval_is_relayed_and_counted_and_bad_requests_cost_n
     let metrics = RelayMetrics::default();
     let config =
         RelayConfig { batch_every: Duration::from_millis(100), per_signer_per_minute: 3, bad_signatures: 3, ..RelayConfig::default() };
-    let relay = Relay::new(config, metrics.clone());
-    let mut server = HttpServer::bind("127.0.0.1:0".parse().unwrap(), Default::default(), DutyBoard::default()).await.unwrap();
-    let base = format!("http://{}", server.address());
-    server.mount({
-        let relay = relay.clone();
-        move |ctx| relay.routes(ctx)
-    });
-    let mut supervisor = Supervisor::new(DutyBoard::default(), Duration::from_secs(5));
-    supervisor.add(server);
-    supervisor.add(RelayerDuty::new(relay.clone()));
     let stopper = ctx.stopper.clone();
-    let running = tokio::spawn(supervisor.run(ctx, shutdown, drain));
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (base, running) = serve(Relay::new(config, metrics.clone()), ctx, shutdown, drain).await;
 
     // Refused before any fee, each with a clear JSON error.
     let vote_url = format!("{base}/relay/splitter/vote");
@@ -182,18 +190,8 @@ async fn a_signed_governor_ballot_is_relayed_and_counted() {
 
     let (ctx, shutdown, drain) = h.context(&h.alice);
     let relay = Relay::new(RelayConfig { batch_every: Duration::from_millis(100), ..RelayConfig::default() }, RelayMetrics::default());
-    let mut server = HttpServer::bind("127.0.0.1:0".parse().unwrap(), Default::default(), DutyBoard::default()).await.unwrap();
-    let base = format!("http://{}", server.address());
-    server.mount({
-        let relay = relay.clone();
-        move |ctx| relay.routes(ctx)
-    });
-    let mut supervisor = Supervisor::new(DutyBoard::default(), Duration::from_secs(5));
-    supervisor.add(server);
-    supervisor.add(RelayerDuty::new(relay));
     let stopper = ctx.stopper.clone();
-    let running = tokio::spawn(supervisor.run(ctx, shutdown, drain));
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (base, running) = serve(relay, ctx, shutdown, drain).await;
 
     // Signed with alloy's EIP-712 implementation, as a wallet would.
     let chain_id: u64 = h.read("governor", "chain_id", ()).await.unwrap();
@@ -225,6 +223,52 @@ async fn a_signed_governor_ballot_is_relayed_and_counted() {
     }
     let proposal: GovProposal = h.read::<Option<GovProposal>>("governor", "proposal", id).await.unwrap().unwrap();
     assert_eq!(proposal.for_votes, 200 * LODE, "carol's relayed ballot counted with her voting power");
+    stopper.fire();
+    running.await.unwrap().unwrap();
+}
+
+/// A request that goes bad between its check and the batch (here: its
+/// deadline passes) fails alone; the rest of the batch is still sent.
+#[tokio::test]
+async fn a_request_gone_bad_before_its_batch_fails_alone() {
+    let h = Harness::new().await;
+    let chain_id: u64 = h.read("splitter", "chain_id", ()).await.unwrap();
+    let op = Operation::SetTimelock { min_delay: 2_000, grace_period: 60_000 };
+    let op_id = h.send::<Result<[u8; 32], Error>>(&h.alice, "splitter", "propose", op).await.unwrap();
+    h.chain.seal_blocks(1).await.unwrap();
+    let now = h.chain.head().await.unwrap().timestamp_ms;
+    let (ctx, shutdown, drain) = h.context(&h.alice);
+    let stopper = ctx.stopper.clone();
+    let config = RelayConfig { batch_every: Duration::from_secs(3), ..RelayConfig::default() };
+    let (base, running) = serve(Relay::new(config, RelayMetrics::default()), ctx, shutdown, drain).await;
+    let vote_url = format!("{base}/relay/splitter/vote");
+    let mut ids = Vec::new();
+    // Bob's signature is good for an hour; carol's only for the next block.
+    for (owner, deadline) in [("bob", now + 3_600_000), ("carol", now + 7_000)] {
+        let signature = eth_account_sign(owner, approval_typed(chain_id, h.address("splitter").0, op_id, 0, deadline));
+        let body = json!({ "op_id": format!("0x{}", hex::encode(op_id)), "approve": true, "nonce": 0, "deadline": deadline, "signature": signature });
+        let (code, accepted) = post(&vote_url, &body).await;
+        assert_eq!(code, 202, "{accepted}");
+        ids.push(accepted["id"].as_str().unwrap().to_owned());
+    }
+    let status = |id: &str| {
+        let url = format!("{base}/relay/status/{id}");
+        async move { reqwest::get(url).await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let until = Instant::now() + Duration::from_secs(30);
+    let carol = loop {
+        // Each embedded block is six seconds later: carol's deadline passes before the batch.
+        h.chain.seal_blocks(1).await.unwrap();
+        let (bob, carol) = (status(&ids[0]).await, status(&ids[1]).await);
+        if bob["status"] == "included" && carol["status"] == "failed" {
+            break carol;
+        }
+        assert!(Instant::now() < until && bob["status"] != "failed", "bob {bob}, carol {carol}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(carol["error"].as_str().unwrap().contains("SignatureExpired"), "{carol}");
+    let (proposal, _): (Proposal, OpState) = h.read::<Option<(Proposal, OpState)>>("splitter", "operation", op_id).await.unwrap().unwrap();
+    assert_eq!(proposal.approvals, vec![h.bob.account_id().0.into()], "bob's approval counted; carol's expired one not");
     stopper.fire();
     running.await.unwrap().unwrap();
 }

@@ -47,7 +47,7 @@ impl Default for RawSettle {
         RawSettle {
             enabled: true,
             interval_secs: Bounded(30),
-            lease_secs: Bounded(30),
+            lease_secs: Bounded(60),
             max_failures: Bounded(3),
             stuck_blocks: Bounded(5),
             tip_step: 1_000_000_000,
@@ -82,7 +82,7 @@ impl Default for SettleConfig {
         SettleConfig {
             enabled: true,
             interval: Duration::from_secs(30),
-            lease: Duration::from_secs(30),
+            lease: Duration::from_secs(60),
             max_failures: 3,
             stuck_blocks: 5,
             tip_step: 1_000_000_000,

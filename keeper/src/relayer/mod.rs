@@ -64,6 +64,9 @@ impl Default for RelayConfig {
     }
 }
 
+/// Statuses kept before finished ones are forgotten.
+const MAX_STATUSES: usize = 10_000;
+
 /// Where a relayed request stands.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RelayStatus {
@@ -156,7 +159,14 @@ impl Relay {
         };
         let id = hex::encode(rand::random::<[u8; 12]>());
         let accepted = RelayStatus { id: id.clone(), signer: ss58(&signer), status: "queued", tx_hash: None, block: None, error: None };
-        lock(&self.0.statuses).insert(id.clone(), accepted.clone());
+        {
+            let mut statuses = lock(&self.0.statuses);
+            if statuses.len() >= MAX_STATUSES {
+                // Forget finished requests first; their outcome is on chain.
+                statuses.retain(|_, s| matches!(s.status, "queued" | "submitted"));
+            }
+            statuses.insert(id.clone(), accepted.clone());
+        }
         lock(&self.0.queue).push(Queued { id, item });
         self.0.metrics.accepted.inc();
         Ok(accepted)
@@ -276,12 +286,29 @@ impl Relay {
             }
         }
         for group in groups {
-            self.send(ctx, group).await;
+            if let Some(refused) = self.send(ctx, group).await {
+                // One request gone bad since it was checked must not sink the
+                // rest: each is sent alone, and only the bad one fails.
+                for q in refused {
+                    let _ = self.send(ctx, vec![q]).await;
+                }
+            }
         }
     }
 
-    async fn send(&self, ctx: &Context, group: Vec<Queued>) {
+    /// Sends `group` as one batch. A group of several that the contract
+    /// refuses is handed back untouched, to be sent one by one.
+    async fn send(&self, ctx: &Context, group: Vec<Queued>) -> Option<Vec<Queued>> {
         let items: Vec<Relayable> = group.iter().map(|q| q.item.clone()).collect();
+        let (client, message, args) = call_of(ctx, &items);
+        let measured = client.measure(ctx.signer.account_id(), message, args).await;
+        let refused = match &measured {
+            Ok((_, dry)) => items.first().and_then(|first| refusal_of(first, &dry.data)),
+            Err(e) => Some(e.to_string()),
+        };
+        if refused.is_some() && items.len() > 1 {
+            return Some(group);
+        }
         let ids: Vec<String> = group.into_iter().map(|q| q.id).collect();
         let fail = |why: String| {
             for id in &ids {
@@ -291,18 +318,20 @@ impl Relay {
                 });
             }
         };
-        let (client, message, args) = call_of(ctx, &items);
-        let (input, dry) = match client.measure(ctx.signer.account_id(), message, args).await {
-            Ok(m) => m,
-            Err(e) => return fail(e.to_string()),
+        let (input, dry) = match (measured, refused) {
+            (Ok(m), None) => m,
+            (_, why) => {
+                fail(format!("refused when sent: {}", why.unwrap_or_default()));
+                return None;
+            }
         };
-        if let Some(why) = items.first().and_then(|first| refusal_of(first, &dry.data)) {
-            return fail(format!("the batch was refused when sent: {why}"));
-        }
         let call = TxCall::Contract { contract: client.address(), value: 0, input, limits: Limits::from_dry_run(&dry, 10) };
         let mut watch = match ctx.chain.submit(&ctx.signer, Tx::from(call), &mut ()).await {
             Ok(w) => w,
-            Err(e) => return fail(e.to_string()),
+            Err(e) => {
+                fail(e.to_string());
+                return None;
+            }
         };
         self.0.metrics.batches.inc();
         for id in &ids {
@@ -339,6 +368,7 @@ impl Relay {
                 }
             }
         });
+        None
     }
 
     /// The HTTP routes: `POST /relay/splitter/vote`, `POST

@@ -277,7 +277,14 @@ impl SettleDuty {
         self.metrics.open_batches.set(i64::try_from(open.len()).unwrap_or(i64::MAX));
         let head = ctx.chain.head().await?.number;
         for batch in open.iter().filter(|b| held.contains(&b.id)) {
-            self.resume(ctx, batch, head).await?;
+            match self.resume(ctx, batch, head).await {
+                // One batch the splitter refuses must not hold up the others.
+                Err(refused @ SettleError::Refused { .. }) => {
+                    self.metrics.round_errors.inc();
+                    tracing::warn!("settle: {refused}; the batch stays open and is looked at again next round");
+                }
+                other => other?,
+            }
         }
 
         for asset in ASSETS {
