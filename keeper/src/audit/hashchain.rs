@@ -50,17 +50,17 @@ const _: () = assert!(usize::BITS <= 64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
-    /// A proof or share was submitted on behalf of a miner.
+    /// The keeper sent an extrinsic (a settlement batch).
     Submission,
-    /// A submission was observed included on chain.
+    /// An extrinsic the keeper sent was seen in a block.
     Inclusion,
-    /// An alert was raised to the operator.
+    /// An alert passed its rule (whatever sinks it then reached).
     Alert,
-    /// Funds were paid out.
+    /// Funds were paid out from a payout list (`lode payout`, not yet built).
     Payout,
     /// A signing key was used.
     KeyUse,
-    /// A settlement was made.
+    /// A settlement batch of this keeper's was confirmed.
     Settlement,
     /// The log head was anchored on chain.
     Anchor,
