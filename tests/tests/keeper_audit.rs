@@ -5,6 +5,8 @@
 
 use std::time::{Duration, Instant};
 
+use lode_keeper::alerting::sinks::Sinks;
+use lode_keeper::alerting::{AlertMetrics, Finding, Level, Rule};
 use lode_keeper::audit::hashchain::{self, AnchorMismatch, Head};
 use lode_keeper::audit::{self, Action, AnchorJob, AuditDuty, AuditError, AuditHook};
 use lode_keeper::contracts::bond_keeper;
@@ -46,11 +48,11 @@ async fn the_anchor_catches_rows_cut_from_the_end_and_a_rewritten_log() {
         ctx.audit.record(Action::Payout, serde_json::json!({ "row": i, "amount": "10" }));
     }
     wait_for_head(&store, &keeper, 5).await;
-    ctx.alerts.raise(lode_keeper::alerting::Finding::new(
-        lode_keeper::alerting::Rule::KeyUsed,
-        lode_keeper::alerting::Level::Info,
-        "alerts are logged too",
-    ));
+    // An alert that passes its cooldown is recorded by the sinks.
+    let sinks = Sinks::new(store.clone(), me, Duration::from_secs(60), None, false, AlertMetrics::default());
+    let finding = Finding::new(Rule::KeyUsed, Level::Info, "alerts are logged too");
+    assert!(sinks.deliver(&ctx, &finding).await.unwrap().notified);
+    assert!(!sinks.deliver(&ctx, &finding).await.unwrap().notified, "once per incident");
     wait_for_head(&store, &keeper, 6).await;
 
     AnchorJob::new(store.clone()).run(&ctx).await.expect("anchors");

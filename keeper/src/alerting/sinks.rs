@@ -11,6 +11,7 @@ use blake2::{Blake2b, Digest};
 
 use super::webhook::{WebhookAlert, WebhookError, WebhookSink};
 use super::{AlertMetrics, Finding, Level};
+use crate::audit::Action;
 use crate::chain::AccountId;
 use crate::duties::settle::now_ms;
 use crate::keys::ss58;
@@ -61,6 +62,16 @@ impl Sinks {
             let labels = super::metrics::AlertLabels { rule: finding.rule.name().into(), level: finding.level.name().into() };
             self.metrics.fired.get_or_create(&labels).inc();
             log(finding);
+            ctx.audit.record(
+                Action::Alert,
+                serde_json::json!({
+                    "rule": finding.rule.name(),
+                    "level": finding.level.name(),
+                    "incident": incident,
+                    "summary": finding.summary,
+                    "details": finding.details,
+                }),
+            );
             if let Some(webhook) = &self.webhook {
                 let alert = WebhookAlert {
                     id: incident.clone(),

@@ -4,20 +4,19 @@
 //! chain (`alerts.anchor`) by the `anchor` job, so rows cut from the end are
 //! caught too.
 //!
-//! Duties record through the [`AuditHook`] in their context; one writer, the
-//! [`AuditDuty`], appends in order. An entry still in the hook's queue when
+//! Duties record through the [`AuditHook`] in their context (alerts are
+//! recorded by the alert sinks, once per incident that passes its cooldown);
+//! one writer, the [`AuditDuty`], appends in order. An entry still in the hook's queue when
 //! the process is killed is lost; what reached the store is checked whole by
 //! `lode audit verify`.
 
 pub mod hashchain;
 
 use lode_alerts::Anchor;
-use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 
 pub use hashchain::{Action, Break, Entry, Export, Head, Row};
 
-use crate::alerting::Finding;
 use crate::contracts::Contracts;
 use crate::keys::ss58;
 use crate::runtime::{Context, Duty, DutyError, Job, Shutdown};
@@ -102,30 +101,14 @@ impl AuditDuty {
     }
 }
 
-fn alert_record(alert: &Finding) -> Record {
-    Record {
-        action: Action::Alert,
-        at_ms: crate::duties::settle::now_ms(),
-        detail: serde_json::json!({
-            "rule": alert.rule.name(),
-            "level": alert.level.name(),
-            "incident": alert.incident(),
-            "summary": alert.summary,
-            "details": alert.details,
-        }),
-    }
-}
-
 #[async_trait::async_trait]
 impl Duty for AuditDuty {
     fn name(&self) -> &'static str {
         "audit"
     }
 
-    /// Appends records (and every alert raised) until shutdown, then what is
-    /// still queued.
-    async fn run(&mut self, ctx: &Context, shutdown: &mut Shutdown) -> Result<(), DutyError> {
-        let mut alerts = ctx.alerts.subscribe();
+    /// Appends records until shutdown, then what is still queued.
+    async fn run(&mut self, _ctx: &Context, shutdown: &mut Shutdown) -> Result<(), DutyError> {
         let mut head = self.store.audit_head(&self.keeper).await.map_err(DutyError::transient)?;
         loop {
             let record = tokio::select! {
@@ -133,15 +116,6 @@ impl Duty for AuditDuty {
                 r = self.queue.0.recv() => match r {
                     Some(r) => r,
                     None => break,
-                },
-                a = alerts.recv() => match a {
-                    Ok(alert) => alert_record(&alert),
-                    Err(RecvError::Lagged(n)) => Record {
-                        action: Action::Alert,
-                        at_ms: crate::duties::settle::now_ms(),
-                        detail: serde_json::json!({ "missed_alerts": n }),
-                    },
-                    Err(RecvError::Closed) => continue,
                 },
             };
             self.write(&mut head, record).await.map_err(DutyError::transient)?;
