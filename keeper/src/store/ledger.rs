@@ -432,10 +432,14 @@ impl Store {
         let mut batches = rows.iter().map(batch_from_row).collect::<Result<Vec<_>, _>>()?;
         let index: HashMap<BatchId, usize> = batches.iter().enumerate().map(|(i, b)| (b.id, i)).collect();
 
-        let payees = sqlx::query("SELECT batch_id, payee, planned, outcome FROM settle_payees ORDER BY batch_id, payee")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(query_failed("reading the ledger's payees"))?;
+        // Only the rows of the batches asked for: a round reads the open ones,
+        // and the settled history only grows.
+        let of_batches = if only_open { format!("WHERE batch_id IN (SELECT id FROM settle_batches WHERE {OPEN})") } else { String::new() };
+        let payees =
+            sqlx::query(&format!("SELECT batch_id, payee, planned, outcome FROM settle_payees {of_batches} ORDER BY batch_id, payee"))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(query_failed("reading the ledger's payees"))?;
         for row in payees {
             let t = "settle_payees";
             let id = hash_from_sql(column(&row, t, "batch_id")?, t, "batch_id")?;
@@ -446,10 +450,12 @@ impl Store {
             batches[i].payees.push((payee, planned, outcome));
         }
 
-        let receipts = sqlx::query("SELECT batch_id, keeper, block_number, block_hash, paid, failed, amount FROM settle_receipts")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(query_failed("reading the ledger's receipts"))?;
+        let receipts = sqlx::query(&format!(
+            "SELECT batch_id, keeper, block_number, block_hash, paid, failed, amount FROM settle_receipts {of_batches}"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_failed("reading the ledger's receipts"))?;
         for row in receipts {
             let t = "settle_receipts";
             let id = hash_from_sql(column(&row, t, "batch_id")?, t, "batch_id")?;
