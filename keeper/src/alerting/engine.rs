@@ -8,9 +8,8 @@ use super::{rules, Finding, Level, Rule};
 use crate::chain::{Block, Chain};
 use crate::config::AlertsConfig;
 use crate::contracts::SplitterEvent;
-use crate::duties::settle::now_ms;
 use crate::keys::ss58;
-use crate::runtime::{Context, Duty, DutyError, Shutdown};
+use crate::runtime::{now_ms, Context, Duty, DutyError, Shutdown};
 use crate::watcher::ChainNotification;
 
 /// The alert engine duty.

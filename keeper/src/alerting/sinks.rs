@@ -13,9 +13,8 @@ use super::webhook::{WebhookAlert, WebhookError, WebhookSink};
 use super::{AlertMetrics, Finding, Level};
 use crate::audit::Action;
 use crate::chain::AccountId;
-use crate::duties::settle::now_ms;
 use crate::keys::ss58;
-use crate::runtime::Context;
+use crate::runtime::{now_ms, Context};
 use crate::store::{Store, StoreError};
 
 /// What happened to one finding.

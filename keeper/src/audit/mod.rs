@@ -54,7 +54,7 @@ impl AuditHook {
     /// Records `action` with `detail`, now.
     pub fn record(&self, action: Action, detail: serde_json::Value) {
         if let Some(tx) = &self.tx {
-            let _ = tx.send(Record { action, at_ms: crate::duties::settle::now_ms(), detail });
+            let _ = tx.send(Record { action, at_ms: crate::runtime::now_ms(), detail });
         }
     }
 }

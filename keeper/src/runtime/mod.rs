@@ -6,6 +6,7 @@
 //! over duties.
 
 mod board;
+mod clock;
 mod context;
 mod duty;
 mod schedule;
@@ -14,6 +15,7 @@ mod signals;
 mod supervisor;
 
 pub use board::{DutyBoard, DutyState};
+pub use clock::now_ms;
 pub use context::Context;
 pub use duty::{Duty, DutyError, RestartPolicy};
 pub use schedule::{Job, ScheduleDuty, ScheduleMetrics, UnknownJob};

@@ -21,7 +21,7 @@ pub mod plan;
 pub mod reconcile;
 
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use futures::{StreamExt, TryStreamExt};
 use lode_splitter::{Asset, Error as SplitterError};
@@ -36,7 +36,7 @@ use crate::chain::{AccountId, Block, ChainError, Limits, RecordTx, SignedTx, Tx,
 use crate::config::SettleConfig;
 use crate::contracts::{ContractError, SplitterClient, SplitterEvent};
 use crate::keys::ss58;
-use crate::runtime::{Context, Duty, DutyError, Shutdown};
+use crate::runtime::{now_ms, Context, Duty, DutyError, Shutdown};
 use crate::store::{asset_name, BatchId, BatchState, LedgerBatch, Receipt, SettledInBlock, Store, StoreError};
 use crate::watcher::{ChainNotification, Cursor};
 
@@ -500,11 +500,6 @@ impl RecordTx for LedgerRecorder<'_> {
         self.signed = Some(*tx);
         Ok(())
     }
-}
-
-/// Unix milliseconds now.
-pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 #[async_trait::async_trait]
