@@ -24,6 +24,7 @@ pub mod contracts;
 pub mod duties;
 pub mod http;
 pub mod keys;
+pub mod payout;
 pub mod relayer;
 pub mod runtime;
 pub mod store;

@@ -43,6 +43,9 @@ enum Command {
     Ledger(cmd::ledger::LedgerArgs),
     /// The audit log: `lode audit verify|export --config lode.toml`.
     Audit(cmd::audit::AuditArgs),
+    /// Pay a list of `account,amount,asset[,reference]` rows, with a receipt:
+    /// `lode payout list.csv --config lode.toml`.
+    Payout(cmd::payout::PayoutArgs),
     /// Rebuild contracts and compare their code hashes with a given one, a
     /// manifest's, and the live contracts'.
     Verify(cmd::verify::VerifyArgs),
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
     let from_config = match &cli.command {
         Command::Run(a) => lode_keeper::config::Config::load(&a.config).ok().map(|c| c.log),
         Command::Status(a) => lode_keeper::config::Config::load(&a.config).ok().map(|c| c.log),
+        Command::Payout(a) => lode_keeper::config::Config::load(&a.config).ok().map(|c| c.log),
         _ => None,
     };
     let format = cli.log_format.or(from_config.as_ref().map(|l| l.format)).unwrap_or(LogFormat::Text);
@@ -93,6 +97,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Status(args) => return tokio_main(cmd::status::run(args)),
         Command::Ledger(args) => return tokio_main(cmd::ledger::run(args)),
         Command::Audit(args) => return tokio_main(cmd::audit::run(args)),
+        Command::Payout(args) => return tokio_main(cmd::payout::run(args)),
         Command::Dev(args) => NeedsWorkspace::Dev(args),
         Command::Deploy(args) => NeedsWorkspace::Deploy(args),
         Command::Verify(args) => NeedsWorkspace::Verify(args),

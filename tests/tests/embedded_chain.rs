@@ -166,7 +166,7 @@ async fn a_submission_is_reported_in_its_block_when_the_block_is_sealed() {
     let mut statuses = h.chain.submit(&h.treasury, call.into(), &mut ()).await.unwrap();
     let head = h.chain.seal_blocks(1).await.unwrap();
     match statuses.next().await {
-        Some(TxStatus::InBlock { block, result: TxResult::Success { events } }) => {
+        Some(TxStatus::InBlock { block, result: TxResult::Success { events, .. } }) => {
             assert_eq!(block, head.at());
             assert!(h.registry.is(&events[0], "token", "Transfer"));
         }

@@ -127,6 +127,21 @@ impl Duty for AuditDuty {
     }
 }
 
+/// Writes the records `queue` holds now into `keeper`'s log: for one-off
+/// commands (`lode payout`), which run no writer duty. A keeper running with
+/// the same key at the same moment makes the write fail on its sequence
+/// number, and nothing is half-written.
+pub async fn write_queued(store: &Store, keeper: crate::chain::AccountId, queue: AuditQueue) -> Result<usize, AuditError> {
+    let mut duty = AuditDuty::new(store.clone(), keeper, queue);
+    let mut head = store.audit_head(&duty.keeper).await?;
+    let mut written = 0;
+    while let Ok(record) = duty.queue.0.try_recv() {
+        duty.write(&mut head, record).await?;
+        written += 1;
+    }
+    Ok(written)
+}
+
 /// The keeper's last anchor on chain.
 pub async fn anchor_on_chain(contracts: &Contracts, keeper: crate::chain::AccountId) -> Result<Option<Anchor>, AuditError> {
     Ok(contracts.alerts.anchor_of(keeper).await?)

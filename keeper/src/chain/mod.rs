@@ -21,7 +21,7 @@ use futures::stream::BoxStream;
 use crate::keys::Signer;
 pub use error::ChainError;
 pub use lode_primitives::AccountId;
-pub use submission::{Limits, RecordTx, SignedTx, Tx, TxCall, TxHash, TxResult, TxStatus, TxWatch};
+pub use submission::{Limits, Located, RecordTx, SignedTx, Tx, TxCall, TxHash, TxResult, TxStatus, TxWatch};
 pub use types::{
     decode_output, Balance, Block, BlockHash, BlockInfo, BlockRef, CallOutcome, CodeHash, ContractEvent, Head, Instantiated,
     StorageDeposit, Uploaded, Weight,
@@ -100,4 +100,9 @@ pub trait Chain: BlockSource {
     /// returns its statuses. Unlike [`Chain::call`] nothing is dry-run first
     /// and the caller gives the limits ([`Limits::from_dry_run`]).
     async fn submit(&self, signer: &Signer, tx: Tx, record: &mut dyn RecordTx) -> Result<TxWatch, ChainError>;
+
+    /// Finds `tx`, sent when the best block was `sent_at`, in the finalized
+    /// chain: what a caller that lost track of a submission (a crash, a
+    /// dropped subscription) asks before sending the same thing again.
+    async fn locate(&self, tx: &SignedTx, sent_at: u64) -> Result<Located, ChainError>;
 }

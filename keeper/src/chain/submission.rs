@@ -19,6 +19,14 @@ pub enum TxCall {
         /// How much.
         amount: Balance,
     },
+    /// Native currency to each payee in one extrinsic, each transfer applied
+    /// or refused on its own (the node's `Utility::force_batch` of
+    /// `Balances::transfer_keep_alive`): one refused payee does not undo the
+    /// others, and the payer is never reaped.
+    Transfers {
+        /// Payees and amounts, in order.
+        payments: Vec<(AccountId, Balance)>,
+    },
     /// A contract message.
     Contract {
         /// The contract.
@@ -94,6 +102,9 @@ pub enum TxResult {
     Success {
         /// Contract events it emitted.
         events: Vec<ContractEvent>,
+        /// For [`TxCall::Transfers`]: each refused item's index and the
+        /// runtime's error name; the others were applied. Empty otherwise.
+        failed_items: Vec<(u32, String)>,
     },
     /// It is in the block but failed (fees paid, no effect).
     Failed {
@@ -132,6 +143,23 @@ pub enum TxStatus {
         /// Why.
         reason: String,
     },
+}
+
+/// Where an extrinsic that was sent stands, judged from finalized blocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Located {
+    /// In this finalized block, and how it went.
+    Included {
+        /// The block.
+        block: BlockRef,
+        /// How it went.
+        result: TxResult,
+    },
+    /// Not in any finalized block since it was sent, and its signer's nonce
+    /// is used there by another extrinsic: it can never be included.
+    Superseded,
+    /// Not finalized yet: it may be in a pool or a best block still.
+    Pending,
 }
 
 /// A submitted extrinsic's statuses, in order.

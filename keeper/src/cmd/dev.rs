@@ -18,6 +18,10 @@ use crate::chain::{AccountId, Chain};
 use crate::config::{AlertsConfig, SettleConfig};
 use crate::contracts::{bond_keeper, deploy_suite, Wiring};
 use crate::duties::demo::DEMO_LARGE_TRANSFER;
+use crate::keys::Password;
+
+/// The environment variable holding `lode dev`'s payout token.
+pub const PAYOUT_TOKEN_ENV: &str = "LODE_PAYOUT_TOKEN";
 use crate::keys::{ss58, Signer, DEV_ACCOUNTS};
 use crate::store::{Store, StoreLocation};
 use crate::watcher::Confirmation;
@@ -118,6 +122,8 @@ pub async fn run(args: DevArgs, workspace: PathBuf) -> Result<()> {
         settle: SettleConfig { interval: Duration::from_secs(5), ..SettleConfig::default() },
         alerts: AlertsConfig { large_transfer: Some(DEMO_LARGE_TRANSFER), ..AlertsConfig::default() },
         demo: (!args.no_tour).then_some(alerts_code),
+        // Set, `lode dev --metrics ADDR` serves `POST /payouts` paid by alice.
+        payout_token: std::env::var(PAYOUT_TOKEN_ENV).ok().filter(|t| !t.is_empty()).map(Password::new),
     };
     super::launch::run(launch, Registry::with_prefix("lode")).await
 }

@@ -24,8 +24,8 @@ use crate::duties::mining::{MiningConfig, MiningDuty, MiningMetrics};
 use crate::duties::settle::reconcile::ReconcileJob;
 use crate::duties::settle::{SettleDuty, SettleMetrics};
 use crate::http::HttpServer;
-use crate::keys::ss58;
-use crate::keys::Signer;
+use crate::keys::{ss58, Password, Signer};
+use crate::payout::api::PayoutApi;
 use crate::relayer::{Relay, RelayConfig, RelayMetrics, RelayerDuty};
 use crate::runtime::{self, Context, DutyBoard, Job, ScheduleDuty, ScheduleMetrics, Supervisor};
 use crate::store::Store;
@@ -59,6 +59,8 @@ pub struct Launch {
     pub alerts: AlertsConfig,
     /// `lode dev`'s tour, upgrading alerts to this code: dev keys only.
     pub demo: Option<crate::chain::CodeHash>,
+    /// The bearer token of `POST /payouts`; `None`: no payout routes.
+    pub payout_token: Option<Password>,
 }
 
 /// Runs the keeper until a signal, `stop_after` blocks, or a duty failing for good.
@@ -142,6 +144,11 @@ pub async fn run(launch: Launch, mut registry: Registry) -> Result<()> {
         let mut server = HttpServer::bind(addr, registry, board.clone()).await.with_context(|| format!("serving HTTP on {addr}"))?;
         server.mount(move |ctx| relay.routes(ctx));
         println!("metrics at http://{}/metrics, status at /status, the relayer at /relay", server.address());
+        if let Some(token) = &launch.payout_token {
+            let api = PayoutApi::new(token, launch.store.clone());
+            server.mount(move |ctx| api.routes(ctx));
+            println!("payouts at http://{}/payouts (bearer token)", server.address());
+        }
         supervisor.add(server);
     }
 

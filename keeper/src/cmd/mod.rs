@@ -9,6 +9,7 @@ pub mod launch;
 pub mod ledger;
 pub mod mine;
 pub mod payees;
+pub mod payout;
 pub mod run;
 pub mod status;
 pub mod suite;

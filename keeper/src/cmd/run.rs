@@ -38,6 +38,10 @@ pub async fn run(args: RunArgs) -> Result<()> {
         head.number
     );
     let cursor = Arc::new(NamedCursor::new(setup.store.clone(), "watcher"));
+    let payout_token = match &setup.config.http.payout_token {
+        Some(source) => Some(source.resolve().context("reading [http] payout_token")?),
+        None => None,
+    };
     let launch = Launch {
         chain: setup.chain.clone(),
         contracts: setup.contracts,
@@ -52,6 +56,7 @@ pub async fn run(args: RunArgs) -> Result<()> {
         settle: setup.config.settle,
         alerts: setup.config.alerts.clone(),
         demo: None,
+        payout_token,
     };
     launch::run(launch, setup.registry).await
 }

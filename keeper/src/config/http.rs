@@ -5,13 +5,20 @@ use std::str::FromStr;
 
 use serde::Deserialize;
 
+use super::password::RawPassword;
+use super::resolve::Resolver;
 use super::text::{deserialize_as_text, TextValue};
+use crate::keys::PasswordSource;
 
 /// The HTTP server's settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpConfig {
     /// Serve `/metrics`, `/health` and `/status` here; `None`: no server.
     pub listen: Option<SocketAddr>,
+    /// Where the bearer token of `POST /payouts` comes from; `None`: the
+    /// payout routes are not served. They pay from the keeper's account, so
+    /// they are never open without one.
+    pub payout_token: Option<PasswordSource>,
 }
 
 /// `[http]` as written.
@@ -19,11 +26,12 @@ pub struct HttpConfig {
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct RawHttp {
     listen: Option<ListenAddr>,
+    payout_token: Option<RawPassword>,
 }
 
 impl RawHttp {
-    pub(crate) fn validate(self) -> HttpConfig {
-        HttpConfig { listen: self.listen.map(|l| l.0) }
+    pub(crate) fn validate(self, r: &Resolver<'_>) -> HttpConfig {
+        HttpConfig { listen: self.listen.map(|l| l.0), payout_token: self.payout_token.map(|t| t.validate(r)) }
     }
 }
 

@@ -43,7 +43,7 @@ impl RawConfig {
             keeper: self.keeper.validate(r),
             store: self.store.validate(r),
             watcher: self.watcher.validate(),
-            http: self.http.validate(),
+            http: self.http.validate(r),
             mining: self.mining.validate(r)?,
             settle: self.settle.validate(r)?,
             alerts: self.alerts.validate(r),

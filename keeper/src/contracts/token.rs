@@ -5,7 +5,7 @@ use lode_token::{Error as TokenError, MiningState};
 use super::{ContractClient, ContractError};
 use scale::Decode;
 
-use crate::chain::{AccountId, ContractEvent};
+use crate::chain::{AccountId, CallOutcome, ContractEvent};
 use crate::keys::Signer;
 
 /// PSP22 LODE, minted by proof of work.
@@ -38,6 +38,27 @@ impl TokenClient {
         let mut data = &event.data[..];
         let (from, to, value) = <(Option<[u8; 32]>, Option<[u8; 32]>, u128)>::decode(&mut data).ok()?;
         data.is_empty().then_some((from.map(AccountId), to.map(AccountId), value))
+    }
+
+    /// Dry-runs `transfer_batch(payments)` from `origin`: its input, and what
+    /// it would weigh and whether it would revert.
+    pub async fn measure_transfer_batch(
+        &self,
+        origin: AccountId,
+        payments: &[(AccountId, u128)],
+    ) -> Result<(Vec<u8>, CallOutcome), ContractError> {
+        let payments: Vec<([u8; 32], u128)> = payments.iter().map(|(to, v)| (to.0, *v)).collect();
+        self.0.measure(origin, "transfer_batch", payments).await
+    }
+
+    /// `(from, payments made)` of `event` if it is this token's `TransferBatch`.
+    pub fn transfer_batch_event(&self, event: &ContractEvent) -> Option<(AccountId, Vec<(AccountId, u128)>)> {
+        if self.0.event_label(event)? != "TransferBatch" {
+            return None;
+        }
+        let mut data = &event.data[..];
+        let (from, paid) = <([u8; 32], Vec<([u8; 32], u128)>)>::decode(&mut data).ok()?;
+        data.is_empty().then(|| (AccountId(from), paid.into_iter().map(|(to, v)| (AccountId(to), v)).collect()))
     }
 
     /// LODE held by `who`.

@@ -1,6 +1,7 @@
 //! The keeper's one HTTP server: `/metrics` (Prometheus), `/health` and
 //! `/status` (JSON). The relayer and dashboard mount here too.
 
+mod refusal;
 mod status;
 
 use std::net::SocketAddr;
@@ -14,6 +15,7 @@ use axum::{Json, Router};
 use prometheus_client::registry::Registry;
 use tokio::net::TcpListener;
 
+pub use refusal::{json_body, Refusal};
 pub use status::{DutyHealth, KeeperStatus};
 
 use crate::runtime::{Context, Duty, DutyBoard, DutyError, Shutdown};

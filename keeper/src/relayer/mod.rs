@@ -37,6 +37,7 @@ use request::{BallotRequest, Refusal, Relayable, VoteRequest};
 use crate::alerting::{Finding, Level, Rule};
 use crate::chain::{AccountId, Limits, Tx, TxCall, TxResult, TxStatus};
 use crate::contracts::ContractClient;
+use crate::http::json_body;
 use crate::keys::ss58;
 use crate::runtime::{Context, Duty, DutyError, Shutdown};
 
@@ -438,45 +439,38 @@ fn unavailable(e: &dyn std::fmt::Display) -> Refusal {
     }
 }
 
-fn refused(r: Refusal) -> Response {
-    (r.status, Json(serde_json::json!({ "error": { "code": r.code, "message": r.message } }))).into_response()
-}
-
 type RelayState = (Relay, Context);
 
-fn body<T>(parsed: Result<Json<T>, JsonRejection>) -> Result<T, Refusal> {
-    parsed.map(|Json(t)| t).map_err(|e| Refusal::bad("bad_request", format!("the body is not the expected JSON: {}", e.body_text())))
-}
-
 async fn post_vote(State((relay, ctx)): State<RelayState>, parsed: Result<Json<VoteRequest>, JsonRejection>) -> Response {
-    match body(parsed).and_then(VoteRequest::parse) {
+    match json_body(parsed).and_then(VoteRequest::parse) {
         Ok(item) => accepted(relay.accept(&ctx, item).await),
-        Err(r) => refused(r),
+        Err(r) => r.into_response(),
     }
 }
 
 async fn post_ballot(State((relay, ctx)): State<RelayState>, parsed: Result<Json<BallotRequest>, JsonRejection>) -> Response {
-    match body(parsed).and_then(BallotRequest::parse) {
+    match json_body(parsed).and_then(BallotRequest::parse) {
         Ok(item) => accepted(relay.accept(&ctx, item).await),
-        Err(r) => refused(r),
+        Err(r) => r.into_response(),
     }
 }
 
 fn accepted(r: Result<RelayStatus, Refusal>) -> Response {
     match r {
         Ok(status) => (StatusCode::ACCEPTED, Json(status)).into_response(),
-        Err(r) => refused(r),
+        Err(r) => r.into_response(),
     }
 }
 
 async fn get_status(State((relay, _)): State<RelayState>, Path(id): Path<String>) -> Response {
     match relay.status(&id) {
         Some(s) => Json(s).into_response(),
-        None => refused(Refusal {
+        None => Refusal {
             status: StatusCode::NOT_FOUND,
             code: "unknown_id",
             message: format!("no request {id:?} here (statuses are kept in memory until the keeper restarts)"),
-        }),
+        }
+        .into_response(),
     }
 }
 

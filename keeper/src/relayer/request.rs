@@ -1,12 +1,12 @@
 //! What wallets post to the relayer, and every reason it is refused before
 //! any fee is spent.
 
-use std::fmt;
 
-use axum::http::StatusCode;
 use lode_governor::{SignedBallot, Support};
 use lode_splitter::SignedVote;
 use serde::Deserialize;
+
+pub use crate::http::Refusal;
 
 /// A splitter owner's signed approval (or cancellation) of an operation.
 #[derive(Debug, Clone, Deserialize)]
@@ -79,31 +79,6 @@ impl Relayable {
             Relayable::Vote { .. } => "splitter",
             Relayable::Ballot(_) => "governor",
         }
-    }
-}
-
-/// Why a request was refused. Nothing was sent, so nothing was paid.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    /// HTTP status.
-    pub status: StatusCode,
-    /// Machine-readable reason: `bad_request`, `bad_signature`, `expired`,
-    /// `bad_nonce`, `not_allowed`, `rate_limited`, `refused_by_contract`, `unavailable`.
-    pub code: &'static str,
-    /// What is wrong and what to do.
-    pub message: String,
-}
-
-impl Refusal {
-    /// A 400 with `code`.
-    pub fn bad(code: &'static str, message: impl Into<String>) -> Self {
-        Refusal { status: StatusCode::BAD_REQUEST, code, message: message.into() }
-    }
-}
-
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
     }
 }
 

@@ -166,7 +166,7 @@ pub fn asset_name(asset: Asset) -> &'static str {
     }
 }
 
-fn asset_from_sql(s: &str) -> Result<Asset, StoreError> {
+pub(super) fn asset_from_sql(s: &str) -> Result<Asset, StoreError> {
     match s {
         "native" => Ok(Asset::Native),
         "lode" => Ok(Asset::Lode),
@@ -174,19 +174,19 @@ fn asset_from_sql(s: &str) -> Result<Asset, StoreError> {
     }
 }
 
-fn corrupt(table: &'static str, column: &'static str, why: String) -> StoreError {
+pub(super) fn corrupt(table: &'static str, column: &'static str, why: String) -> StoreError {
     StoreError::Corrupt { table, column, why }
 }
 
-fn amount_from_sql(text: &str, table: &'static str, column: &'static str) -> Result<u128, StoreError> {
+pub(super) fn amount_from_sql(text: &str, table: &'static str, column: &'static str) -> Result<u128, StoreError> {
     text.parse().map_err(|_| corrupt(table, column, format!("{text:?} is not an amount")))
 }
 
-fn account_from_sql(bytes: Vec<u8>, table: &'static str, column: &'static str) -> Result<AccountId, StoreError> {
+pub(super) fn account_from_sql(bytes: Vec<u8>, table: &'static str, column: &'static str) -> Result<AccountId, StoreError> {
     hash_from_sql(bytes, table, column).map(AccountId)
 }
 
-fn query_failed(what: impl Into<String>) -> impl FnOnce(sqlx::Error) -> StoreError {
+pub(super) fn query_failed(what: impl Into<String>) -> impl FnOnce(sqlx::Error) -> StoreError {
     let what = what.into();
     move |source| StoreError::Query { what, source }
 }

@@ -26,6 +26,7 @@ const SQLITE: &[Embedded] = &[
     Embedded { version: 2, description: "settlement", sql: include_str!("../../migrations/sqlite/0002_settlement.sql") },
     Embedded { version: 3, description: "audit", sql: include_str!("../../migrations/sqlite/0003_audit.sql") },
     Embedded { version: 4, description: "alerts", sql: include_str!("../../migrations/sqlite/0004_alerts.sql") },
+    Embedded { version: 5, description: "payouts", sql: include_str!("../../migrations/sqlite/0005_payouts.sql") },
 ];
 
 const POSTGRES: &[Embedded] = &[
@@ -33,6 +34,7 @@ const POSTGRES: &[Embedded] = &[
     Embedded { version: 2, description: "settlement", sql: include_str!("../../migrations/postgres/0002_settlement.sql") },
     Embedded { version: 3, description: "audit", sql: include_str!("../../migrations/postgres/0003_audit.sql") },
     Embedded { version: 4, description: "alerts", sql: include_str!("../../migrations/postgres/0004_alerts.sql") },
+    Embedded { version: 5, description: "payouts", sql: include_str!("../../migrations/postgres/0005_payouts.sql") },
 ];
 
 /// A [`MigrationSource`] over a compiled-in list, because `sqlx::migrate!` needs the `macros`

@@ -15,6 +15,7 @@ mod ledger;
 mod location;
 mod migrations;
 mod open;
+mod payouts;
 
 use std::fmt;
 
@@ -24,6 +25,7 @@ pub use cursor::NamedCursor;
 pub use error::StoreError;
 pub use ledger::{asset_name, BatchId, BatchState, LedgerBatch, PayeeOutcome, PlannedBatch, Receipt, SettledInBlock, Submission};
 pub use location::StoreLocation;
+pub use payouts::{NewPayoutRow, PayoutRow, PayoutState, RowOutcome};
 
 /// Which database holds a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -27,8 +27,8 @@ use ink_sandbox::{frame_system, pallet_balances, AccountId32, DefaultSandbox, Di
 use tokio::sync::{broadcast, mpsc as mpsc_tokio, oneshot};
 
 use super::{
-    AccountId, Balance, Block, BlockHash, BlockInfo, BlockSource, CallOutcome, Chain, ChainError, CodeHash, ContractEvent, Head,
-    HeadStream, Instantiated, RecordTx, SignedTx, StorageDeposit, Tx, TxCall, TxResult, TxStatus, TxWatch, Uploaded, Weight,
+    AccountId, Balance, Block, BlockHash, BlockInfo, BlockRef, BlockSource, CallOutcome, Chain, ChainError, CodeHash, ContractEvent, Head,
+    HeadStream, Instantiated, Located, RecordTx, SignedTx, TxHash, StorageDeposit, Tx, TxCall, TxResult, TxStatus, TxWatch, Uploaded, Weight,
 };
 use crate::keys::Signer;
 
@@ -225,26 +225,39 @@ impl Chain for EmbeddedChain {
     /// right after `record`, and is reported in its block, final at once,
     /// when that block is sealed. Its hash is `blake2_256` of the signer,
     /// a per-signer counter and the call: unique, though no node would
-    /// compute it.
+    /// compute it. The counter is the nonce: every call is applied when it
+    /// is sent, so replacing an earlier one is refused as a used nonce.
     async fn submit(&self, signer: &Signer, tx: Tx, record: &mut dyn RecordTx) -> Result<TxWatch, ChainError> {
-        // The embedded chain charges no fees and has no pool: a tip buys
-        // nothing, and there is nothing to replace.
-        let call = tx.call;
+        // The embedded chain charges no fees and has no pool: a tip buys nothing.
+        let Tx { call, replaces, .. } = tx;
         let who = signer.account_id();
         let encoded = encode_call(&call);
         let signed = self
             .exec(move |node| {
                 let nonce = node.tx_nonces.entry(who).or_default();
                 let n = *nonce;
+                if let Some(used) = replaces.filter(|r| *r < n) {
+                    return Err(ChainError::InvalidNonce { nonce: used, detail: "that nonce is already used by an applied call".into() });
+                }
                 *nonce = n.saturating_add(1);
                 let hash: [u8; 32] =
                     Blake2b::<U32>::new().chain_update(who.0).chain_update(n.to_le_bytes()).chain_update(&encoded).finalize().into();
-                SignedTx { hash, signer: who, nonce: n }
+                Ok(SignedTx { hash, signer: who, nonce: n })
             })
-            .await?;
+            .await??;
         record.record(&signed).await.map_err(|why| ChainError::BadInput(format!("submission not sent: recording it failed: {why}")))?;
-        let rx = self.exec(move |node| node.apply(who, call)).await?;
+        let rx = self.exec(move |node| node.apply(signed, call)).await?;
         Ok(Box::pin(futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|s| (s, rx)) })))
+    }
+
+    async fn locate(&self, tx: &SignedTx, _sent_at: u64) -> Result<Located, ChainError> {
+        let tx = *tx;
+        self.exec(move |node| match node.included.get(&tx.hash) {
+            Some((block, result)) => Located::Included { block: *block, result: result.clone() },
+            None if node.sealed_nonces.get(&tx.signer).is_some_and(|next| *next > tx.nonce) => Located::Superseded,
+            None => Located::Pending,
+        })
+        .await
     }
 }
 
@@ -253,6 +266,7 @@ fn encode_call(call: &TxCall) -> Vec<u8> {
     use scale::Encode;
     match call {
         TxCall::Transfer { to, amount } => (0u8, to.0, amount).encode(),
+        TxCall::Transfers { payments } => (2u8, payments.iter().map(|(to, amount)| (to.0, *amount)).collect::<Vec<_>>()).encode(),
         TxCall::Contract { contract, value, input, .. } => (1u8, contract.0, value, input).encode(),
     }
 }
@@ -268,7 +282,13 @@ struct ChainState {
     /// Per-signer counters for [`Chain::submit`]'s hashes.
     tx_nonces: HashMap<AccountId, u64>,
     /// Submitted calls waiting for the block they are in to be sealed.
-    in_open_block: Vec<(mpsc_tokio::UnboundedSender<TxStatus>, TxResult)>,
+    in_open_block: Vec<(mpsc_tokio::UnboundedSender<TxStatus>, SignedTx, TxResult)>,
+    /// Submitted calls in kept blocks, for [`Chain::locate`].
+    included: HashMap<TxHash, (BlockRef, TxResult)>,
+    /// The hashes in `included`, per kept block, oldest first: they leave with their block.
+    included_per_block: VecDeque<Vec<TxHash>>,
+    /// Per signer, one past the highest counter in a sealed block.
+    sealed_nonces: HashMap<AccountId, u64>,
 }
 
 impl ChainState {
@@ -285,8 +305,11 @@ impl ChainState {
             by_hash: HashMap::new(),
             tx_nonces: HashMap::new(),
             in_open_block: Vec::new(),
+            included: HashMap::new(),
+            included_per_block: VecDeque::new(),
+            sealed_nonces: HashMap::new(),
         };
-        node.keep(Block { info: genesis, events: Vec::new() });
+        node.keep(Block { info: genesis, events: Vec::new() }, Vec::new());
         // The sandbox starts inside block 1 with a timestamp in seconds; fix it.
         node.set_timestamp_for(1);
         for (who, amount) in node.config.endowed.clone() {
@@ -324,24 +347,33 @@ impl ChainState {
         self.set_timestamp_for(u64::from(next));
         let info = BlockInfo { number, hash: hash.0, parent_hash: self.head.hash, timestamp_ms };
         self.head = info;
-        self.keep(Block { info, events });
-        for (watcher, result) in self.in_open_block.drain(..) {
+        let mut hashes = Vec::with_capacity(self.in_open_block.len());
+        for (watcher, signed, result) in std::mem::take(&mut self.in_open_block) {
+            hashes.push(signed.hash);
+            self.included.insert(signed.hash, (info.at(), result.clone()));
+            let next = self.sealed_nonces.entry(signed.signer).or_default();
+            *next = (*next).max(signed.nonce.saturating_add(1));
             // A caller that stopped following is not an error.
             let _ = watcher.send(TxStatus::InBlock { block: info.at(), result });
             let _ = watcher.send(TxStatus::Finalized { block: info.at() });
         }
+        self.keep(Block { info, events }, hashes);
         // No subscribers is fine: nobody is following yet.
         let _ = self.heads.send(Head::Best(info));
         let _ = self.heads.send(Head::Finalized(info));
     }
 
-    fn keep(&mut self, block: Block) {
+    fn keep(&mut self, block: Block, txs: Vec<TxHash>) {
         let block = Arc::new(block);
         self.by_hash.insert(block.info.hash, Arc::clone(&block));
         self.history.push_back(block);
+        self.included_per_block.push_back(txs);
         if self.history.len() > KEPT_BLOCKS {
             if let Some(old) = self.history.pop_front() {
                 self.by_hash.remove(&old.info.hash);
+            }
+            for hash in self.included_per_block.pop_front().unwrap_or_default() {
+                self.included.remove(&hash);
             }
         }
     }
@@ -363,21 +395,37 @@ impl ChainState {
     /// Executes a submitted call in the open block; its statuses follow when
     /// the block is sealed. A failure is reported in the block, as a node
     /// reports a failed extrinsic.
-    fn apply(&mut self, from: AccountId, call: TxCall) -> mpsc_tokio::UnboundedReceiver<TxStatus> {
+    fn apply(&mut self, signed: SignedTx, call: TxCall) -> mpsc_tokio::UnboundedReceiver<TxStatus> {
+        let from = signed.signer;
         let result = match call {
             TxCall::Transfer { to, amount } => match self.transfer(from, to, amount) {
-                Ok(()) => TxResult::Success { events: Vec::new() },
+                Ok(()) => TxResult::Success { events: Vec::new(), failed_items: Vec::new() },
                 Err(e) => TxResult::Failed { error: e.to_string() },
             },
+            TxCall::Transfers { payments } => {
+                let mut failed_items = Vec::new();
+                for (i, (to, amount)) in (0u32..).zip(payments) {
+                    if let Err(e) = self.transfer_keep_alive(from, to, amount) {
+                        failed_items.push((i, e));
+                    }
+                }
+                TxResult::Success { events: Vec::new(), failed_items }
+            }
             TxCall::Contract { contract, value, input, .. } => match self.call(from, contract, value, input, false) {
                 Ok(out) if out.reverted => TxResult::Failed { error: "Contracts::ContractReverted".into() },
-                Ok(out) => TxResult::Success { events: out.events },
+                Ok(out) => TxResult::Success { events: out.events, failed_items: Vec::new() },
                 Err(e) => TxResult::Failed { error: e.to_string() },
             },
         };
         let (tx, rx) = mpsc_tokio::unbounded_channel();
-        self.in_open_block.push((tx, result));
+        self.in_open_block.push((tx, signed, result));
         rx
+    }
+
+    /// One item of a [`TxCall::Transfers`]: the runtime's error name when refused.
+    fn transfer_keep_alive(&mut self, from: AccountId, to: AccountId, amount: Balance) -> Result<(), String> {
+        let call = RuntimeCall::Balances(pallet_balances::Call::<Runtime>::transfer_keep_alive { dest: to_sb(to).into(), value: amount });
+        self.sandbox.runtime_call(call, Some(to_sb(from))).map(|_| ()).map_err(|e| describe(&e.error, &[]))
     }
 
     fn fund(&mut self, who: AccountId, amount: Balance) -> Result<(), ChainError> {

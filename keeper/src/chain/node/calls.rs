@@ -60,10 +60,23 @@ pub fn transfer(to: AccountId, amount: Balance) -> DynamicPayload {
     subxt::dynamic::tx("Balances", "transfer_allow_death", vec![address(to), Value::u128(amount)])
 }
 
+/// `Utility::force_batch` of `Balances::transfer_keep_alive`s: each applied or
+/// refused on its own, with one `ItemCompleted` or `ItemFailed` event each.
+pub fn transfers(payments: Vec<(AccountId, Balance)>) -> DynamicPayload {
+    let calls = payments.into_iter().map(|(to, amount)| {
+        Value::unnamed_variant(
+            "Balances",
+            [Value::named_variant("transfer_keep_alive", [("dest", address(to)), ("value", Value::u128(amount))])],
+        )
+    });
+    subxt::dynamic::tx("Utility", "force_batch", vec![Value::unnamed_composite(calls)])
+}
+
 /// The payload of a [`TxCall`].
 pub fn payload(call: TxCall) -> DynamicPayload {
     match call {
         TxCall::Transfer { to, amount } => transfer(to, amount),
+        TxCall::Transfers { payments } => transfers(payments),
         TxCall::Contract { contract, value, input, limits } => contract_call(contract, value, limits, input),
     }
 }

@@ -34,8 +34,8 @@ pub use nonce::NonceAllocator;
 use self::connection::Connection;
 use self::runtime_api::DryRun;
 use super::{
-    AccountId, Balance, Block, BlockHash, BlockInfo, BlockSource, CallOutcome, Chain, ChainError, CodeHash, Head, HeadStream, Instantiated,
-    Limits, RecordTx, Tx, TxWatch, Uploaded,
+    AccountId, Balance, Block, BlockHash, BlockInfo, BlockRef, BlockSource, CallOutcome, Chain, ChainError, CodeHash, Head, HeadStream, Instantiated,
+    Limits, Located, RecordTx, SignedTx, Tx, TxWatch, Uploaded,
 };
 use crate::keys::Signer;
 
@@ -411,6 +411,54 @@ impl Chain for NodeChain {
             Ok(e) => Ok(outcome(&dry, e.data.clone(), e.reverted, Vec::new())),
             Err(error) => Err(self.rejected("contract call", error, &dry.debug).await),
         }
+    }
+
+    /// Reads the signer's nonce at the finalized block first: while it does
+    /// not pass `tx`'s, `tx` cannot be in a finalized block, and no block
+    /// need be read. Otherwise the blocks `tx` could be in (after `sent_at`,
+    /// within its mortality) are searched by hash.
+    async fn locate(&self, tx: &SignedTx, sent_at: u64) -> Result<Located, ChainError> {
+        let tx = *tx;
+        let finalized = self.finalized().await?;
+        let next_nonce = self
+            .read(|c| async move {
+                let address = subxt::dynamic::storage("System", "Account", vec![subxt::dynamic::Value::from_bytes(tx.signer.0)]);
+                let key = c.client.storage().address_bytes(&address).map_err(|e| errors::classify(e, &c.endpoint, "a storage key"))?;
+                let raw = c
+                    .rpc
+                    .state_get_storage(&key, Some(subxt::utils::H256(finalized.hash)))
+                    .await
+                    .map_err(|e| errors::classify_rpc(e, &c.endpoint, "reading an account's nonce"))?;
+                // AccountInfo starts with its nonce (u32 on this runtime).
+                raw.map_or(Ok(0), |bytes| <u32 as scale::Decode>::decode(&mut &bytes[..]).map(u64::from))
+                    .map_err(|e| ChainError::Decode(format!("System::Account: {e}")))
+            })
+            .await?;
+        if next_nonce <= tx.nonce {
+            return Ok(Located::Pending);
+        }
+        let last = finalized.number.min(sent_at.saturating_add(submit::MORTALITY).saturating_add(1));
+        for number in sent_at.saturating_add(1)..=last {
+            let Some(block) = self.block_hash(number).await? else { continue };
+            let found = self
+                .read(|c| async move {
+                    let what = "searching a block for an extrinsic";
+                    let at = c.client.blocks().at(subxt::utils::H256(block)).await.map_err(|e| errors::classify(e, &c.endpoint, what))?;
+                    let extrinsics = at.extrinsics().await.map_err(|e| errors::classify(e, &c.endpoint, what))?;
+                    for ext in extrinsics.iter() {
+                        if ext.hash().0 == tx.hash {
+                            let events = ext.events().await.map_err(|e| errors::classify(e, &c.endpoint, what))?;
+                            return submit::result_of(&c, &events, what).map(|(result, _)| Some(result));
+                        }
+                    }
+                    Ok(None)
+                })
+                .await?;
+            if let Some(result) = found {
+                return Ok(Located::Included { block: BlockRef { number, hash: block }, result });
+            }
+        }
+        Ok(Located::Superseded)
     }
 
     async fn submit(&self, signer: &Signer, tx: Tx, record: &mut dyn RecordTx) -> Result<TxWatch, ChainError> {

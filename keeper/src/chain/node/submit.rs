@@ -18,7 +18,7 @@ use crate::chain::{
 
 /// How many blocks a transaction stays valid: long enough to wait out a
 /// busy pool, short enough that a lost one expires instead of lingering.
-const MORTALITY: u64 = 256;
+pub const MORTALITY: u64 = 256;
 
 /// An extrinsic in a block, successful.
 #[derive(Debug, Clone)]
@@ -136,7 +136,7 @@ pub async fn submit<S: subxt::tx::Signer<PolkadotConfig>>(
                 let block = in_block.block_hash().0;
                 let (result, runtime_events) = outcome(conn, &in_block, what).await?;
                 return match result {
-                    TxResult::Success { events } => {
+                    TxResult::Success { events, .. } => {
                         metrics.included.inc();
                         Ok(Included { extrinsic: signed.hash, block, events, runtime_events })
                     }
@@ -162,21 +162,41 @@ async fn outcome(
     in_block: &subxt::tx::TxInBlock<PolkadotConfig, subxt::OnlineClient<PolkadotConfig>>,
     what: &str,
 ) -> Result<(TxResult, Vec<(String, String, Vec<u8>)>), ChainError> {
+    let events = in_block.fetch_events().await.map_err(|e| classify(e, &conn.endpoint, what))?;
+    result_of(conn, &events, what)
+}
+
+/// How an extrinsic went, from its events: `System::ExtrinsicFailed` or not,
+/// its contract events, a `force_batch`'s refused items, and its other
+/// runtime events.
+pub fn result_of(
+    conn: &Connection,
+    events: &subxt::blocks::ExtrinsicEvents<PolkadotConfig>,
+    what: &str,
+) -> Result<(TxResult, Vec<(String, String, Vec<u8>)>), ChainError> {
     let fail = |e| classify(e, &conn.endpoint, what);
-    let events = in_block.fetch_events().await.map_err(fail)?;
-    let (mut contract, mut runtime) = (Vec::new(), Vec::new());
+    let (mut contract, mut runtime, mut failed_items) = (Vec::new(), Vec::new(), Vec::new());
+    let mut item = 0u32;
     for ev in events.iter() {
         let ev = ev.map_err(fail)?;
-        if ev.pallet_name() == "System" && ev.variant_name() == "ExtrinsicFailed" {
-            let error = dispatch::describe(ev.field_bytes(), &conn.client.metadata());
-            return Ok((TxResult::Failed { error }, runtime));
+        match (ev.pallet_name(), ev.variant_name()) {
+            ("System", "ExtrinsicFailed") => {
+                let error = dispatch::describe(ev.field_bytes(), &conn.client.metadata());
+                return Ok((TxResult::Failed { error }, runtime));
+            }
+            ("Utility", "ItemCompleted") => item = item.saturating_add(1),
+            ("Utility", "ItemFailed") => {
+                failed_items.push((item, dispatch::describe(ev.field_bytes(), &conn.client.metadata())));
+                item = item.saturating_add(1);
+            }
+            _ => {}
         }
         match contract_event(&ev)? {
             Some(c) => contract.push(c),
             None => runtime.push((ev.pallet_name().to_owned(), ev.variant_name().to_owned(), ev.field_bytes().to_vec())),
         }
     }
-    Ok((TxResult::Success { events: contract }, runtime))
+    Ok((TxResult::Success { events: contract, failed_items }, runtime))
 }
 
 /// Follows `progress` as [`crate::chain::TxStatus`]es until it is final,
