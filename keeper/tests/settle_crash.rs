@@ -21,7 +21,6 @@ use std::time::{Duration, Instant};
 use dev_node::DevNode;
 use lode_keeper::chain::node::NodeChain;
 use lode_keeper::chain::{AccountId, BlockSource, Chain};
-use lode_keeper::cmd::deploy::{self, DeployArgs};
 use lode_keeper::cmd::run::Setup;
 use lode_keeper::contracts::{bond_keeper, Contracts, SplitterEvent};
 use lode_keeper::duties::settle::reconcile::reconcile;
@@ -29,18 +28,14 @@ use lode_keeper::keys::{secret_bytes, Keystore, Password, Signer};
 use lode_keeper::store::{asset_name, BatchState, Store};
 use lode_splitter::{Asset, Split};
 use rand::{Rng, SeedableRng};
+use support::deployed::{deploy_dev, tail, WorkDir, PASSWORD};
 use support::pg_server::PgServer;
 
-const PASSWORD: &str = "crash test password";
 const PAYEES: usize = 200;
 const KILLS: usize = 20;
 /// Native currency per deposit: every payee's part stays far above the existential deposit.
 const NATIVE_DEPOSIT: u128 = 10_000_000_000_000_000;
 const LODE_DEPOSIT: u128 = 2_000 * lode_primitives::LODE;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace root").to_path_buf()
-}
 
 fn payee(i: usize) -> AccountId {
     let mut a = [0u8; 32];
@@ -114,28 +109,6 @@ impl Keeper {
     }
 }
 
-/// A temporary directory kept, and named, when the test fails: the keepers' logs are in it.
-struct WorkDir(Option<tempfile::TempDir>);
-
-impl WorkDir {
-    fn path(&self) -> &Path {
-        self.0.as_ref().map(tempfile::TempDir::path).expect("present until dropped")
-    }
-}
-
-impl Drop for WorkDir {
-    fn drop(&mut self) {
-        if let (true, Some(dir)) = (std::thread::panicking(), self.0.take()) {
-            eprintln!("the crash test's directory, with every keeper's log, is kept at {}", dir.keep().display());
-        }
-    }
-}
-
-fn tail(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
-}
-
 /// Everything the splitter credited each payee, replayed from every block's
 /// `Distributed` events with the split's own arithmetic.
 async fn credited(chain: &NodeChain, contracts: &Contracts, split: &Split) -> HashMap<(&'static str, AccountId), u128> {
@@ -191,31 +164,13 @@ async fn run_crash_test(store_url: &str, two_keepers: bool) {
     let seed: u64 = rand::random();
     println!("crash test seed {seed} (store {}, {} keeper(s))", store_url.split(':').next().unwrap_or(""), 1 + usize::from(two_keepers));
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let dir = WorkDir(Some(tempfile::tempdir().unwrap()));
+    let dir = WorkDir::new();
     let keys = dir.path().join("keys");
     let password = Password::new(PASSWORD);
-    Keystore::new_key(&keys, "keeper", &password).unwrap();
-    Keystore::new_key(&keys, "second", &password).unwrap();
-    std::fs::write(dir.path().join("password"), PASSWORD).unwrap();
     let payees: String = (0..PAYEES).map(|i| format!("0x{},{}\n", hex::encode(payee(i).0), 1 + i % 5)).collect();
     std::fs::write(dir.path().join("payees.csv"), payees).unwrap();
     let _probe = node.connect(vec![node.url()], Default::default()).await;
-    deploy::run(
-        DeployArgs {
-            nodes: vec![node.url()],
-            dev: true,
-            keystore: Some(keys.join("keeper.json")),
-            password_file: Some(dir.path().join("password")),
-            password_env: None,
-            out: dir.path().join("deployment.json"),
-            rebuild: false,
-            dry_run: false,
-            payees: Some(dir.path().join("payees.csv")),
-        },
-        workspace(),
-    )
-    .await
-    .expect("the suite deploys with 200 payees and the keeper bonded");
+    deploy_dev(dir.path(), &node.url(), &["keeper", "second"], Some(dir.path().join("payees.csv"))).await;
     std::fs::write(dir.path().join("a.toml"), config(store_url, &node.url(), "keeper", true)).unwrap();
     std::fs::write(dir.path().join("b.toml"), config(store_url, &node.url(), "second", false)).unwrap();
 

@@ -3,9 +3,10 @@
 #[macro_use]
 mod support;
 
-use lode_keeper::chain::BlockRef;
-use lode_keeper::store::{Store, StoreError, StoreKind, StoreLocation};
+use lode_keeper::chain::{AccountId, BlockRef, SignedTx};
+use lode_keeper::store::{NewPayoutRow, PayoutState, RowOutcome, Store, StoreError, StoreKind, StoreLocation, Submission};
 use lode_keeper::watcher::Cursor;
+use lode_splitter::Asset;
 use sqlx::AnyConnection;
 use support::Fixture;
 
@@ -31,7 +32,7 @@ async fn migrations_apply_once_and_reopen_is_idempotent(fx: Fixture) {
         .await
         .expect("read migration history");
     // One row per embedded migration: extend this list with each new migration.
-    assert_eq!(versions, vec![1, 2, 3, 4]);
+    assert_eq!(versions, vec![1, 2, 3, 4, 5]);
 }
 
 async fn concurrent_opens_of_a_fresh_store_both_succeed(fx: Fixture) {
@@ -137,7 +138,62 @@ async fn corrupt_rows_read_back_as_corrupt(fx: Fixture) {
     assert!(matches!(err, StoreError::Corrupt { table: "chain_binding", column: "genesis_hash", .. }), "{err:?}");
 }
 
+/// Payout rows: written whole (in chunks past 500), claimed once per send,
+/// settled only by the extrinsic that last carried them.
+async fn payout_rows_are_claimed_once_and_settled_by_their_own_extrinsic(fx: Fixture) {
+    let store = fx.open().await;
+    let payer = AccountId([9; 32]);
+    let rows: Vec<NewPayoutRow> = (1..=1_201u64)
+        .map(|line| NewPayoutRow {
+            line,
+            account: AccountId([(line % 200) as u8; 32]),
+            asset: if line % 2 == 0 { Asset::Lode } else { Asset::Native },
+            amount: u128::from(line) * 1_000_000_000_000_000_000_000,
+            reference: (line % 3 == 0).then(|| format!("ref-{line}")),
+        })
+        .collect();
+    assert_eq!(store.register_payout("p", [1; 32], payer, &rows, 5).await.unwrap(), None, "new");
+    assert_eq!(
+        store.register_payout("p", [2; 32], payer, &rows[..1], 6).await.unwrap(),
+        Some([1; 32]),
+        "known: its digest, nothing written"
+    );
+    assert_eq!(store.payout_payer("p").await.unwrap(), Some(payer));
+    let read = store.payout_rows("p").await.unwrap();
+    assert_eq!(read.iter().map(|r| r.row.clone()).collect::<Vec<_>>(), rows, "every row back, by line, u128 amounts intact");
+    assert!(read.iter().all(|r| r.state == PayoutState::Pending && r.submission.is_none() && r.attempts == 0));
+
+    let a = SignedTx { hash: [0xa1; 32], signer: payer, nonce: 7 };
+    store.record_payout_sent("p", &[1, 2, 3], &a, 40).await.unwrap();
+    // Another run claiming line 3 again: refused, and its line 4 stays pending.
+    let b = SignedTx { hash: [0xb2; 32], signer: payer, nonce: 8 };
+    let err = store.record_payout_sent("p", &[4, 3], &b, 41).await.unwrap_err();
+    assert!(matches!(err, StoreError::LeaseLost { .. }), "{err:?}");
+    let read = store.payout_rows("p").await.unwrap();
+    assert_eq!(read[3].state, PayoutState::Pending, "the refused claim wrote nothing");
+    assert_eq!(read[2].submission, Some(Submission { tx: a, sent_at_block: 40 }));
+    assert_eq!((read[2].state, read[2].attempts), (PayoutState::Sent, 1));
+
+    let at = block(42, 0x42);
+    // Outcomes from another extrinsic than the one carrying the row change nothing.
+    store.record_payout_outcomes("p", &b.hash, &[(1, RowOutcome::Paid(at))]).await.unwrap();
+    assert_eq!(store.payout_rows("p").await.unwrap()[0].state, PayoutState::Sent);
+    let outcomes =
+        [(1, RowOutcome::Paid(at)), (2, RowOutcome::Failed(at, "Token::BelowMinimum".into())), (3, RowOutcome::Unsent("lost".into()))];
+    store.record_payout_outcomes("p", &a.hash, &outcomes).await.unwrap();
+    let read = store.payout_rows("p").await.unwrap();
+    assert_eq!((read[0].state, read[0].block, read[0].error.as_deref()), (PayoutState::Paid, Some(at), None));
+    assert_eq!((read[1].state, read[1].error.as_deref()), (PayoutState::Failed, Some("Token::BelowMinimum")));
+    assert_eq!((read[2].state, read[2].block, read[2].error.as_deref()), (PayoutState::Pending, None, Some("lost")));
+    // A paid row is never claimed again; a failed or pending one is.
+    assert!(store.record_payout_sent("p", &[1], &b, 43).await.is_err());
+    store.record_payout_sent("p", &[2, 3], &b, 43).await.unwrap();
+    assert_eq!(store.payout_rows("p").await.unwrap()[2].attempts, 2);
+    assert!(store.payout_rows("unknown").await.unwrap().is_empty());
+}
+
 on_both_backends!(
+    payout_rows_are_claimed_once_and_settled_by_their_own_extrinsic,
     migrations_apply_once_and_reopen_is_idempotent,
     concurrent_opens_of_a_fresh_store_both_succeed,
     cursor_round_trip_upsert_and_missing,

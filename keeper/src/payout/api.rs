@@ -21,7 +21,7 @@ use serde_json::json;
 
 use super::file::{check_rows, FileError};
 use super::receipt::{ReceiptRow, Totals};
-use super::{pay, Payer, PayoutRequest, ATTEMPTS};
+use super::{pay, register, Payer, PayoutError, PayoutRequest, ATTEMPTS};
 use crate::http::{json_body, Refusal};
 use crate::keys::Password;
 use crate::runtime::Context;
@@ -96,8 +96,18 @@ impl PayoutApi {
         self.inner.runs.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Starts `request` in the background unless it is running already.
-    fn start(&self, ctx: &Context, request: PayoutRequest) -> Result<(), Refusal> {
+    /// Registers `request` and starts it in the background, unless it is
+    /// running already or its id names other rows.
+    async fn start(&self, ctx: &Context, request: PayoutRequest) -> Result<(), Refusal> {
+        match register(&self.inner.store, &request, ctx.signer.account_id()).await {
+            Ok(()) => {}
+            Err(e @ (PayoutError::OtherRows { .. } | PayoutError::OtherPayer { .. })) => {
+                return Err(Refusal { status: StatusCode::CONFLICT, code: "other_rows", message: e.to_string() })
+            }
+            Err(e) => {
+                return Err(Refusal { status: StatusCode::SERVICE_UNAVAILABLE, code: "unavailable", message: format!("{e}; retry later") })
+            }
+        }
         {
             let mut runs = self.runs();
             if matches!(runs.get(&request.id), Some(RunState::Running)) {
@@ -129,12 +139,8 @@ fn hash(bytes: &[u8]) -> [u8; 32] {
     Blake2b::<U32>::digest(bytes).into()
 }
 
-async fn post_payout(
-    State((api, ctx)): State<ApiState>,
-    headers: HeaderMap,
-    parsed: Result<Json<PostPayout>, JsonRejection>,
-) -> Response {
-    let accepted = (|| {
+async fn post_payout(State((api, ctx)): State<ApiState>, headers: HeaderMap, parsed: Result<Json<PostPayout>, JsonRejection>) -> Response {
+    let accepted = async {
         api.authorize(&headers)?;
         let body = json_body(parsed)?;
         let fields = body.rows.iter().zip(1u64..).map(|(r, n)| {
@@ -148,9 +154,10 @@ async fn post_payout(
         })?;
         let request = PayoutRequest::new(body.id, rows).map_err(|e| Refusal::bad("bad_request", e.to_string()))?;
         let id = request.id.clone();
-        api.start(&ctx, request)?;
+        api.start(&ctx, request).await?;
         Ok::<_, Refusal>(id)
-    })();
+    }
+    .await;
     match accepted {
         Ok(id) => {
             (StatusCode::ACCEPTED, Json(json!({ "id": id, "status": "running", "receipt": format!("/payouts/{id}") }))).into_response()
@@ -189,5 +196,6 @@ async fn get_payout(State((api, _)): State<ApiState>, headers: HeaderMap, Path(i
         None => ("stopped", None, None),
     };
     let receipt: Vec<ReceiptRow> = rows.iter().map(ReceiptRow::from).collect();
-    Json(json!({ "id": id, "status": status, "error": error, "totals": Totals::of(&rows), "check": check, "rows": receipt })).into_response()
+    Json(json!({ "id": id, "status": status, "error": error, "totals": Totals::of(&rows), "check": check, "rows": receipt }))
+        .into_response()
 }

@@ -640,7 +640,12 @@ mod tests {
         assert_eq!(good[0].amount, 2_500_000_000_000);
         let payer = hex_of(PAYER);
         let bad = check_rows(
-            [(1, vec![alice, "1", "LODE", "dup"]), (2, vec![alice, "1", "LODE", "dup"]), (3, vec![payer.as_str(), "1", "LODE"]), (4, vec![alice, "0", "LODE"])],
+            [
+                (1, vec![alice, "1", "LODE", "dup"]),
+                (2, vec![alice, "1", "LODE", "dup"]),
+                (3, vec![payer.as_str(), "1", "LODE"]),
+                (4, vec![alice, "0", "LODE"]),
+            ],
             account(PAYER),
         );
         let Err(FileError::Rows(errors)) = bad else { panic!("refused: {bad:?}") };

@@ -19,7 +19,8 @@ use blake2::digest::consts::U32;
 use blake2::{Blake2b, Digest};
 use lode_splitter::Asset;
 
-pub use pay::{pay, Payer, PayoutError, Report, ATTEMPTS};
+pub use outcome::TOKEN_REFUSED;
+pub use pay::{pay, register, Payer, PayoutError, Report, ATTEMPTS};
 
 use crate::store::NewPayoutRow;
 

@@ -7,6 +7,10 @@
 //! nonce, so that one of the two lands and the next round can tell which.
 //! Statuses the pool reports (dropped, invalid, a lost subscription) decide
 //! nothing: they leave the row `sent` for the next round to find on chain.
+//!
+//! Two runs of one payout at once (a rerun while the first still works) are
+//! safe without a lock: a row is marked sent only from pending or failed, in
+//! the same write that records its extrinsic, so only one run can send it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -37,10 +41,6 @@ const MAX_BATCH: usize = 100;
 
 /// Extra weight and deposit over what a dry run needed.
 const MARGIN_PERCENT: u64 = 10;
-
-/// A run holds its payout's lease this long, renewed while it works; a run
-/// that died is taken over after this.
-const LEASE_MS: u64 = 30_000;
 
 /// How long to wait for an extrinsic from an earlier run to reach a
 /// finalized block before replacing it.
@@ -87,12 +87,6 @@ pub enum PayoutError {
         /// Its payer.
         payer: String,
     },
-    /// Another run holds the payout.
-    #[error("payout `{id}` is being paid by another run; wait for it to finish, then run it again to see its receipt")]
-    Busy {
-        /// The id.
-        id: String,
-    },
     /// The payer cannot cover the rows still to pay.
     #[error("{payer} holds {held} {asset} and the rows still to pay need {needed}{fees}; nothing was sent: fund it or remove rows, then run again")]
     Insufficient {
@@ -123,30 +117,26 @@ pub struct Report {
     pub mismatches: Vec<String>,
 }
 
+/// Writes `request`'s rows to the store, paid by `payer`, before anything is
+/// sent; a request registered before must have the same rows and payer.
+pub async fn register(store: &Store, request: &PayoutRequest, payer: AccountId) -> Result<(), PayoutError> {
+    let id = &request.id;
+    if let Some(digest) = store.register_payout(id, request.digest(), payer, &request.rows, now_ms()).await? {
+        if digest != request.digest() {
+            return Err(PayoutError::OtherRows { id: id.to_owned() });
+        }
+    }
+    match store.payout_payer(id).await? {
+        Some(registered) if registered != payer => Err(PayoutError::OtherPayer { id: id.to_owned(), payer: ss58(&registered) }),
+        _ => Ok(()),
+    }
+}
+
 /// Pays `request` from `payer`: registers it (or resumes it), sends in up to
 /// `attempts` rounds, and checks the outcome against the chain.
 pub async fn pay(payer: &Payer, store: &Store, audit: &AuditHook, request: &PayoutRequest, attempts: u32) -> Result<Report, PayoutError> {
-    let me = payer.signer.account_id();
-    let run = Run { payer, store, audit, id: &request.id, me, owner: format!("{}:{}", ss58(&me), rand::random::<u64>()) };
-    run.take_lease().await?;
-    let renew = {
-        let (store, lease, owner) = (store.clone(), run.lease(), run.owner.clone());
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(Duration::from_millis(LEASE_MS / 3)).await;
-                let now = now_ms();
-                if let Err(e) = store.acquire_lease(&lease, &owner, now, now.saturating_add(LEASE_MS)).await {
-                    tracing::warn!("payout: renewing the lease failed: {e}");
-                }
-            }
-        })
-    };
-    let result = run.pay(request, attempts).await;
-    renew.abort();
-    if let Err(e) = store.release_lease(&run.lease(), &run.owner).await {
-        tracing::warn!("payout: releasing the lease failed (it expires by itself): {e}");
-    }
-    result
+    let run = Run { payer, store, audit, id: &request.id, me: payer.signer.account_id() };
+    run.pay(request, attempts).await
 }
 
 struct Run<'a> {
@@ -155,7 +145,6 @@ struct Run<'a> {
     audit: &'a AuditHook,
     id: &'a str,
     me: AccountId,
-    owner: String,
 }
 
 /// An extrinsic sent, and the rows it carries.
@@ -167,38 +156,10 @@ struct Flight {
 }
 
 impl Run<'_> {
-    fn lease(&self) -> String {
-        format!("payout:{}", self.id)
-    }
-
-    /// Takes the payout's lease, waiting out one held by a run that died.
-    async fn take_lease(&self) -> Result<(), PayoutError> {
-        let deadline = now_ms().saturating_add(LEASE_MS * 2);
-        loop {
-            let now = now_ms();
-            if self.store.acquire_lease(&self.lease(), &self.owner, now, now.saturating_add(LEASE_MS)).await? {
-                return Ok(());
-            }
-            if now > deadline {
-                return Err(PayoutError::Busy { id: self.id.to_owned() });
-            }
-            tracing::info!("payout {}: another run holds it; waiting for its lease to end", self.id);
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-    }
-
     async fn pay(&self, request: &PayoutRequest, attempts: u32) -> Result<Report, PayoutError> {
         let store = self.store;
         let id = self.id;
-        if let Some(digest) = store.register_payout(id, request.digest(), self.me, &request.rows, now_ms()).await? {
-            if digest != request.digest() {
-                return Err(PayoutError::OtherRows { id: id.to_owned() });
-            }
-        }
-        let payer = store.payout_payer(id).await?.unwrap_or(self.me);
-        if payer != self.me {
-            return Err(PayoutError::OtherPayer { id: id.to_owned(), payer: ss58(&payer) });
-        }
+        register(store, request, self.me).await?;
         // Rows the chain refused in an earlier run are tried once more; paid ones never.
         let mut retry_failed = true;
         for round in 0..=attempts {
@@ -433,7 +394,11 @@ impl Run<'_> {
                     RowOutcome::Unsent(_) => false,
                 };
                 if !agrees {
-                    mismatches.push(format!("line {}: the store says {}, extrinsic {hash} says otherwise", stored.row.line, stored.state.name()));
+                    mismatches.push(format!(
+                        "line {}: the store says {}, extrinsic {hash} says otherwise",
+                        stored.row.line,
+                        stored.state.name()
+                    ));
                 }
             }
         }

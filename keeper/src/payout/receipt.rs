@@ -83,9 +83,7 @@ impl Totals {
     /// The totals of `rows`.
     pub fn of(rows: &[PayoutRow]) -> Self {
         let sum = |asset: Asset| {
-            rows.iter()
-                .filter(|r| r.state == PayoutState::Paid && r.row.asset == asset)
-                .fold(0u128, |s, r| s.saturating_add(r.row.amount))
+            rows.iter().filter(|r| r.state == PayoutState::Paid && r.row.asset == asset).fold(0u128, |s, r| s.saturating_add(r.row.amount))
         };
         let count = |state: PayoutState| rows.iter().filter(|r| r.state == state).count();
         let (paid, failed) = (count(PayoutState::Paid), count(PayoutState::Failed));

@@ -1,7 +1,6 @@
 //! What wallets post to the relayer, and every reason it is refused before
 //! any fee is spent.
 
-
 use lode_governor::{SignedBallot, Support};
 use lode_splitter::SignedVote;
 use serde::Deserialize;

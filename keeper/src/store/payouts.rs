@@ -128,10 +128,8 @@ impl Store {
                     format!("($1, ${}, ${}, ${}, ${}, ${}, 'pending')", p + 2, p + 3, p + 4, p + 5, p + 6)
                 })
                 .collect();
-            let sql = format!(
-                "INSERT INTO payout_rows (payout_id, line, account, asset, amount, reference, state) VALUES {}",
-                values.join(", ")
-            );
+            let sql =
+                format!("INSERT INTO payout_rows (payout_id, line, account, asset, amount, reference, state) VALUES {}", values.join(", "));
             let mut q = sqlx::query(&sql).bind(id);
             for r in chunk {
                 q = q
@@ -171,18 +169,14 @@ impl Store {
     }
 
     /// Records that the rows at `lines` are carried by `tx`, sent when the
-    /// best block was `sent_at_block`: called before it leaves.
-    pub async fn record_payout_sent(
-        &self,
-        id: &str,
-        lines: &[u64],
-        tx: &SignedTx,
-        sent_at_block: u64,
-    ) -> Result<(), StoreError> {
+    /// best block was `sent_at_block`: called before it leaves. Each row must
+    /// be pending or failed; if another run took one first, nothing is
+    /// written and the error says so, and the extrinsic must not be sent.
+    pub async fn record_payout_sent(&self, id: &str, lines: &[u64], tx: &SignedTx, sent_at_block: u64) -> Result<(), StoreError> {
         let what = format!("recording a send of payout {id:?}");
         let mut db = self.pool.begin().await.map_err(query_failed(what.clone()))?;
         for line in lines {
-            sqlx::query(
+            let done = sqlx::query(
                 "UPDATE payout_rows SET state = 'sent', attempts = attempts + 1, signer = $1, tx_hash = $2, nonce = $3, \
                  sent_at_block = $4, block_number = NULL, block_hash = NULL, error = NULL \
                  WHERE payout_id = $5 AND line = $6 AND state IN ('pending', 'failed')",
@@ -196,6 +190,10 @@ impl Store {
             .execute(&mut *db)
             .await
             .map_err(query_failed(what.clone()))?;
+            if done.rows_affected() == 0 {
+                // Dropping the transaction rolls back the rows already marked.
+                return Err(StoreError::LeaseLost { what: format!("line {line} of payout {id:?}, taken by another run") });
+            }
         }
         db.commit().await.map_err(query_failed(what))
     }

@@ -3,6 +3,7 @@
 // Each test binary uses its own subset of the helpers.
 #![allow(dead_code)]
 
+pub mod deployed;
 pub mod pg_server;
 
 /// Runs each named `async fn(Fixture)` as two tests, `sqlite::name` and `postgres::name`.

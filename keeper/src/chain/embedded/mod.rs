@@ -28,7 +28,8 @@ use tokio::sync::{broadcast, mpsc as mpsc_tokio, oneshot};
 
 use super::{
     AccountId, Balance, Block, BlockHash, BlockInfo, BlockRef, BlockSource, CallOutcome, Chain, ChainError, CodeHash, ContractEvent, Head,
-    HeadStream, Instantiated, Located, RecordTx, SignedTx, TxHash, StorageDeposit, Tx, TxCall, TxResult, TxStatus, TxWatch, Uploaded, Weight,
+    HeadStream, Instantiated, Located, RecordTx, SignedTx, StorageDeposit, Tx, TxCall, TxHash, TxResult, TxStatus, TxWatch, Uploaded,
+    Weight,
 };
 use crate::keys::Signer;
 

@@ -34,8 +34,8 @@ pub use nonce::NonceAllocator;
 use self::connection::Connection;
 use self::runtime_api::DryRun;
 use super::{
-    AccountId, Balance, Block, BlockHash, BlockInfo, BlockRef, BlockSource, CallOutcome, Chain, ChainError, CodeHash, Head, HeadStream, Instantiated,
-    Limits, Located, RecordTx, SignedTx, Tx, TxWatch, Uploaded,
+    AccountId, Balance, Block, BlockHash, BlockInfo, BlockRef, BlockSource, CallOutcome, Chain, ChainError, CodeHash, Head, HeadStream,
+    Instantiated, Limits, Located, RecordTx, SignedTx, Tx, TxWatch, Uploaded,
 };
 use crate::keys::Signer;
 
@@ -184,6 +184,24 @@ impl NodeChain {
                 .await
                 .map_err(|e| errors::classify_rpc(e, &c.endpoint, "reading a block"))?;
             Ok(block.map(|b| b.block.extrinsics.iter().map(|x| Blake2b::<U32>::digest(&x.0).into()).collect()))
+        })
+        .await
+    }
+
+    /// `who`'s nonce in the state of block `at`: how many extrinsics it has
+    /// had applied up to there (`System::Account`).
+    pub async fn nonce_at(&self, who: AccountId, at: BlockHash) -> Result<u64, ChainError> {
+        self.read(|c| async move {
+            let address = subxt::dynamic::storage("System", "Account", vec![subxt::dynamic::Value::from_bytes(who.0)]);
+            let key = c.client.storage().address_bytes(&address).map_err(|e| errors::classify(e, &c.endpoint, "a storage key"))?;
+            let raw = c
+                .rpc
+                .state_get_storage(&key, Some(subxt::utils::H256(at)))
+                .await
+                .map_err(|e| errors::classify_rpc(e, &c.endpoint, "reading an account's nonce"))?;
+            // AccountInfo starts with its nonce (u32 on this runtime).
+            raw.map_or(Ok(0), |bytes| <u32 as scale::Decode>::decode(&mut &bytes[..]).map(u64::from))
+                .map_err(|e| ChainError::Decode(format!("System::Account: {e}")))
         })
         .await
     }
@@ -420,20 +438,7 @@ impl Chain for NodeChain {
     async fn locate(&self, tx: &SignedTx, sent_at: u64) -> Result<Located, ChainError> {
         let tx = *tx;
         let finalized = self.finalized().await?;
-        let next_nonce = self
-            .read(|c| async move {
-                let address = subxt::dynamic::storage("System", "Account", vec![subxt::dynamic::Value::from_bytes(tx.signer.0)]);
-                let key = c.client.storage().address_bytes(&address).map_err(|e| errors::classify(e, &c.endpoint, "a storage key"))?;
-                let raw = c
-                    .rpc
-                    .state_get_storage(&key, Some(subxt::utils::H256(finalized.hash)))
-                    .await
-                    .map_err(|e| errors::classify_rpc(e, &c.endpoint, "reading an account's nonce"))?;
-                // AccountInfo starts with its nonce (u32 on this runtime).
-                raw.map_or(Ok(0), |bytes| <u32 as scale::Decode>::decode(&mut &bytes[..]).map(u64::from))
-                    .map_err(|e| ChainError::Decode(format!("System::Account: {e}")))
-            })
-            .await?;
+        let next_nonce = self.nonce_at(tx.signer, finalized.hash).await?;
         if next_nonce <= tx.nonce {
             return Ok(Located::Pending);
         }

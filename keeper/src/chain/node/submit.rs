@@ -156,12 +156,15 @@ pub async fn submit<S: subxt::tx::Signer<PolkadotConfig>>(
     Err(ChainError::Transport { endpoint: conn.endpoint.clone(), detail: format!("{what}: the status subscription ended") })
 }
 
+/// `(pallet, event, fields)` of runtime events other than contract events.
+pub type RuntimeEvents = Vec<(String, String, Vec<u8>)>;
+
 /// How the extrinsic in `in_block` went, and its runtime events.
 async fn outcome(
     conn: &Connection,
     in_block: &subxt::tx::TxInBlock<PolkadotConfig, subxt::OnlineClient<PolkadotConfig>>,
     what: &str,
-) -> Result<(TxResult, Vec<(String, String, Vec<u8>)>), ChainError> {
+) -> Result<(TxResult, RuntimeEvents), ChainError> {
     let events = in_block.fetch_events().await.map_err(|e| classify(e, &conn.endpoint, what))?;
     result_of(conn, &events, what)
 }
@@ -173,7 +176,7 @@ pub fn result_of(
     conn: &Connection,
     events: &subxt::blocks::ExtrinsicEvents<PolkadotConfig>,
     what: &str,
-) -> Result<(TxResult, Vec<(String, String, Vec<u8>)>), ChainError> {
+) -> Result<(TxResult, RuntimeEvents), ChainError> {
     let fail = |e| classify(e, &conn.endpoint, what);
     let (mut contract, mut runtime, mut failed_items) = (Vec::new(), Vec::new(), Vec::new());
     let mut item = 0u32;
