@@ -183,6 +183,24 @@ async fn a_list_is_paid_exactly_once_through_kills_and_reruns_with_a_receipt() {
     assert_eq!(chain.balance(treasury.account_id()).await.unwrap(), native_before, "a finished payout sends nothing");
     assert_eq!(token.balance_of(treasury.account_id()).await.unwrap(), before - lode_total);
 
+    // A native transfer the runtime refuses (below the existential deposit, to
+    // an empty account) fails alone: the node's batch reports it by index.
+    let fresh = payee(30_000);
+    std::fs::write(d.join("dust.csv"), format!("{},0.000000000001,native,dust\n{},2,native,fine\n", ss58(&fresh), ss58(&payee(30_001))))
+        .unwrap();
+    let out = run(d, "dust.csv", &["--id", "dust"]);
+    let said = text(&out);
+    assert!(!out.status.success() && said.contains("paid 1 of 2 rows") && said.contains("failed 1"), "{said}");
+    let receipt = std::fs::read_to_string(d.join("dust.receipt.csv")).unwrap();
+    let dust = receipt.lines().find(|l| l.contains(",dust,")).unwrap();
+    assert!(dust.contains(",failed,") && dust.contains("Token::BelowMinimum"), "the runtime's reason: {dust}");
+    assert_eq!(chain.balance(fresh).await.unwrap(), 0);
+    assert_eq!(chain.balance(payee(30_001)).await.unwrap(), 2 * LODE);
+    // Run again: the refused row is tried once more; the paid one is not paid twice.
+    let out = run(d, "dust.csv", &["--id", "dust"]);
+    assert!(!out.status.success() && text(&out).contains("paid 1 of 2 rows"), "{}", text(&out));
+    assert_eq!(chain.balance(payee(30_001)).await.unwrap(), 2 * LODE);
+
     // Lists of their own, each SIGKILLed at a random point of its run, then run again.
     let mut interrupted = 0;
     for kill in 1..=KILLS as u32 {

@@ -21,8 +21,8 @@ use std::sync::Arc;
 use lode_keeper::alerting::AlertHook;
 use lode_keeper::contracts::{Contracts, EventRegistry};
 use lode_keeper::keys::Signer;
-use lode_keeper::runtime::{Context, Drain, Shutdown};
-use lode_keeper::watcher::Notifications;
+use lode_keeper::runtime::{Context, Drain, Duty, DutyBoard, DutyFailed, Shutdown, Stopper, Supervisor};
+use lode_keeper::watcher::{Confirmation, Notifications, Watcher, WatcherMetrics};
 use lode_primitives::LODE;
 use scale::Encode;
 
@@ -153,6 +153,16 @@ impl Harness {
         (ctx, shutdown, drain)
     }
 
+    /// A keeper signing as `signer` on this chain, its watcher in place
+    /// (blocks count at `confirmation`): add duties, then start it.
+    pub fn keeper(&self, signer: &Signer, confirmation: Confirmation) -> Keeper {
+        let (ctx, shutdown, drain) = self.context(signer);
+        let mut supervisor = Supervisor::new(DutyBoard::default(), std::time::Duration::from_secs(5));
+        let metrics = WatcherMetrics::register(&mut prometheus_client::registry::Registry::default());
+        supervisor.add(Watcher::new(self.chain.clone(), ctx.notifications.clone(), confirmation, None, metrics));
+        Keeper { ctx, supervisor, shutdown, drain }
+    }
+
     /// Address of a deployed contract.
     pub fn address(&self, contract: &str) -> AccountId {
         self.deployed.address(contract).unwrap_or_else(|| panic!("{contract} not deployed"))
@@ -245,5 +255,42 @@ impl Harness {
         let (eta, _) = proposal().await.eta.expect("queued");
         self.advance_to(eta).await;
         (id, self.send(&self.dave, "governor", "execute", id).await)
+    }
+}
+
+/// A keeper being assembled: its context and supervisor.
+pub struct Keeper {
+    /// What its duties run with.
+    pub ctx: Context,
+    supervisor: Supervisor,
+    shutdown: Shutdown,
+    drain: Drain,
+}
+
+impl Keeper {
+    /// Adds a duty.
+    pub fn add(&mut self, duty: impl Duty) -> &mut Self {
+        self.supervisor.add(duty);
+        self
+    }
+
+    /// Runs its duties until [`Running::stop`].
+    pub fn start(self) -> Running {
+        let stopper = self.ctx.stopper.clone();
+        Running { stopper, handle: tokio::spawn(self.supervisor.run(self.ctx, self.shutdown, self.drain)) }
+    }
+}
+
+/// A keeper's duties, running.
+pub struct Running {
+    stopper: Stopper,
+    handle: tokio::task::JoinHandle<Result<(), DutyFailed>>,
+}
+
+impl Running {
+    /// Stops the duties and checks that every one stopped cleanly.
+    pub async fn stop(self) {
+        self.stopper.fire();
+        self.handle.await.expect("the supervisor task").expect("the keeper stops cleanly");
     }
 }

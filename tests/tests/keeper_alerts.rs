@@ -1,7 +1,8 @@
 //! The alert engine on the embedded chain with real causes: a large
 //! transfer, a keeper balance below its floor, a ledger that disagrees with
 //! the chain, the splitter paused by the circuit breaker that two keepers'
-//! Critical alerts trip, and the key unlocked. A real HTTP receiver checks
+//! Critical alerts trip, the key unlocked, a settlement above its limit, and
+//! a miner starved by a device that stops answering. A real HTTP receiver checks
 //! each webhook's HMAC signature; the alerts contract holds the on-chain
 //! ones, with details kept in the store; one incident is one alert.
 
@@ -17,9 +18,9 @@ use lode_keeper::chain::Chain;
 use lode_keeper::config::AlertsConfig;
 use lode_keeper::contracts::bond_keeper;
 use lode_keeper::duties::settle::reconcile::ReconcileJob;
-use lode_keeper::runtime::{DutyBoard, Job, Supervisor};
+use lode_keeper::runtime::Job;
 use lode_keeper::store::{PlannedBatch, Receipt, SettledInBlock, Store, StoreLocation};
-use lode_keeper::watcher::{Confirmation, Cursor, Watcher, WatcherMetrics};
+use lode_keeper::watcher::{Confirmation, Cursor};
 use lode_primitives::LODE;
 use lode_tests::Harness;
 
@@ -75,25 +76,17 @@ async fn each_rule_reaches_its_sinks_once_and_two_keepers_criticals_pause_the_sp
     let config = AlertsConfig {
         probe_every: Duration::from_millis(100),
         large_transfer: Some(1_000 * LODE),
+        large_settlement: Some(100 * LODE),
         min_balance: Some(alice_balance * 2),
         ..AlertsConfig::default()
     };
     let metrics = AlertMetrics::default();
     let webhook = WebhookSink::new(&url, SECRET.to_vec(), 2, Duration::from_millis(50), Duration::from_secs(5)).unwrap();
     let sinks = Sinks::new(store.clone(), h.alice.account_id(), config.cooldown, Some(webhook), true, metrics.clone());
-    let (ctx, shutdown, drain) = h.context(&h.alice);
-    let mut supervisor = Supervisor::new(DutyBoard::default(), Duration::from_secs(5));
-    let mut registry = prometheus_client::registry::Registry::default();
-    supervisor.add(Watcher::new(
-        h.chain.clone(),
-        ctx.notifications.clone(),
-        Confirmation::Finality,
-        None,
-        WatcherMetrics::register(&mut registry),
-    ));
-    supervisor.add(AlertEngine::new(config.clone(), sinks));
-    let stopper = ctx.stopper.clone();
-    let running = tokio::spawn(supervisor.run(ctx.clone(), shutdown, drain));
+    let mut keeper = h.keeper(&h.alice, Confirmation::Finality);
+    keeper.add(AlertEngine::new(config.clone(), sinks));
+    let ctx = keeper.ctx.clone();
+    let running = keeper.start();
 
     // The key unlocked, and a balance below its floor (probed every 100 ms, alerted once).
     until(&h, "key-used and low-balance", || {
@@ -111,6 +104,18 @@ async fn each_rule_reaches_its_sinks_once_and_two_keepers_criticals_pause_the_sp
     assert_eq!(large["details"]["value"], (5_000 * LODE).to_string());
     assert!(large["text"].as_str().unwrap().contains("large-transfer"), "Slack-style text: {large}");
     assert_eq!(large["severity"], "warning");
+
+    // A large settlement: a keeper pays the payees more than the limit in one batch.
+    let sent: Result<(), lode_token::PSP22Error> =
+        h.send(&h.treasury, "token", "PSP22::transfer", (h.address("splitter").0, 900 * LODE, Vec::<u8>::new())).await;
+    sent.unwrap();
+    let distributed: Result<u128, lode_splitter::Error> = h.send(&h.alice, "splitter", "distribute", lode_splitter::Asset::Lode).await;
+    distributed.unwrap();
+    let payees = vec![h.dave.account_id().0, h.treasury.account_id().0];
+    let settled: Result<u128, lode_splitter::Error> =
+        h.send(&h.alice, "splitter", "settle", ([7u8; 32], lode_splitter::Asset::Lode, payees)).await;
+    assert!(settled.unwrap() > 100 * LODE);
+    until(&h, "large-settlement", || rules_received(&got).contains(&"large-settlement".into())).await;
 
     // The ledger claims a settlement the splitter never saw: reconciliation
     // raises a Critical alert about the splitter, on chain too.
@@ -140,12 +145,11 @@ async fn each_rule_reaches_its_sinks_once_and_two_keepers_criticals_pause_the_sp
     assert!(h.contracts.splitter.paused().await.unwrap(), "two keepers' Critical alerts paused the splitter");
     until(&h, "splitter-paused", || rules_received(&got).contains(&"splitter-paused".into())).await;
 
-    stopper.fire();
-    running.await.unwrap().unwrap();
+    running.stop().await;
 
     // One alert per incident, however often its rule fired.
     let rules = rules_received(&got);
-    for rule in ["key-used", "low-balance", "large-transfer", "reconcile-mismatch", "splitter-paused"] {
+    for rule in ["key-used", "low-balance", "large-transfer", "large-settlement", "reconcile-mismatch", "splitter-paused"] {
         assert_eq!(rules.iter().filter(|r| *r == rule).count(), 1, "{rule} once: {rules:?}");
     }
     assert!(metrics.suppressed.get() > 0, "repeats were held back");
@@ -162,6 +166,85 @@ async fn each_rule_reaches_its_sinks_once_and_two_keepers_criticals_pause_the_sp
     }
     assert!(on_chain.iter().any(|(r, s)| r == "large-transfer" && *s == lode_alerts::Severity::Medium), "{on_chain:?}");
     assert!(on_chain.iter().any(|(r, _)| r == "low-balance"), "{on_chain:?}");
+    assert!(on_chain.iter().any(|(r, _)| r == "large-settlement"), "{on_chain:?}");
     assert_eq!(on_chain.iter().filter(|(r, s)| r == "reconcile-mismatch" && *s == lode_alerts::Severity::Critical).count(), 2);
     assert!(!on_chain.iter().any(|(r, _)| r == "key-used"), "Info alerts stay off chain: {on_chain:?}");
+}
+
+/// The real CPU backend, behind a switch that makes it hang like a device
+/// whose driver stopped answering: a launch does not come back until fed.
+struct Starvable {
+    inner: Box<dyn lode_miner::Backend>,
+    fed: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl lode_miner::Backend for Starvable {
+    fn info(&self) -> &lode_miner::DeviceInfo {
+        self.inner.info()
+    }
+
+    fn scan(&mut self, job: &lode_miner::Job, start: u64, count: u64) -> Result<Option<u64>, lode_miner::MinerError> {
+        while !self.fed.load(std::sync::atomic::Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.inner.scan(job, start, count)
+    }
+
+    fn granularity(&self) -> u64 {
+        self.inner.granularity()
+    }
+
+    fn initial_batch(&self) -> u64 {
+        self.inner.initial_batch()
+    }
+}
+
+#[tokio::test]
+async fn a_starved_miner_raises_a_hashrate_warning_on_chain_and_its_recovery_off_chain() {
+    use lode_keeper::duties::mining::{MiningConfig, MiningDuty, MiningMetrics};
+    let h = Harness::new().await;
+    bond_keeper(&h.contracts, &h.treasury, &h.alice, h.config.staking.min_keeper_bond).await.unwrap();
+    h.chain.seal_blocks(h.config.staking.activation_delay + 1).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&StoreLocation::SqliteFile(dir.path().join("keeper.db"))).await.unwrap();
+    let (url, got) = receiver().await;
+    let config = AlertsConfig { probe_every: Duration::from_millis(100), ..AlertsConfig::default() };
+    let webhook = WebhookSink::new(&url, SECRET.to_vec(), 2, Duration::from_millis(50), Duration::from_secs(5)).unwrap();
+    let sinks = Sinks::new(store.clone(), h.alice.account_id(), config.cooldown, Some(webhook), true, AlertMetrics::default());
+
+    let fed = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let cpu = lode_miner::devices::open(lode_miner::DeviceId::Cpu).unwrap();
+    let device = Box::new(Starvable { inner: cpu, fed: fed.clone() });
+    let mining = MiningConfig { devices: Vec::new(), beneficiary: h.address("splitter"), stall_after: Duration::from_secs(1) };
+    let metrics = MiningMetrics::default();
+    let miner = MiningDuty::with_backends(vec![device], &mining, h.alice.account_id(), metrics.clone()).unwrap();
+
+    let mut keeper = h.keeper(&h.alice, Confirmation::Finality);
+    keeper.add(AlertEngine::new(config.clone(), sinks)).add(miner);
+    let running = keeper.start();
+
+    until(&h, "the miner hashing", || metrics.hashrate.get() > 0).await;
+    fed.store(false, std::sync::atomic::Ordering::SeqCst);
+    until(&h, "the hashrate warning", || rules_received(&got).contains(&"hashrate".into())).await;
+    let warning = got.lock().unwrap().iter().find(|a| a["rule"] == "hashrate").cloned().unwrap();
+    assert_eq!(warning["severity"], "warning", "{warning}");
+    assert!(warning["summary"].as_str().unwrap().contains("hashrate has been zero"), "{warning}");
+    fed.store(true, std::sync::atomic::Ordering::SeqCst);
+    until(&h, "the recovery", || rules_received(&got).iter().filter(|r| *r == "hashrate").count() == 2).await;
+    let recovered = got.lock().unwrap().iter().filter(|a| a["rule"] == "hashrate").nth(1).cloned().unwrap();
+    assert_eq!(recovered["severity"], "info", "{recovered}");
+    assert!(recovered["summary"].as_str().unwrap().contains("hashrate recovered"), "{recovered}");
+    running.stop().await;
+
+    // The warning is on chain, with its details in the store; the recovery (Info) is not.
+    let count: u64 = h.read("alerts", "alert_count", ()).await.unwrap();
+    let mut on_chain = Vec::new();
+    for id in 0..count {
+        let alert: lode_alerts::Alert = h.read::<Option<lode_alerts::Alert>>("alerts", "alert", id).await.unwrap().unwrap();
+        let json = store.alert_details(&alert.details_hash).await.unwrap().expect("the details are in the store");
+        let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+        on_chain.push(doc["summary"].as_str().unwrap_or_default().to_owned());
+    }
+    assert_eq!(on_chain.iter().filter(|s| s.contains("hashrate has been zero")).count(), 1, "{on_chain:?}");
+    assert!(!on_chain.iter().any(|s| s.contains("recovered")), "{on_chain:?}");
 }

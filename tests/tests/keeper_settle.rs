@@ -10,9 +10,8 @@ use lode_keeper::config::SettleConfig;
 use lode_keeper::contracts::bond_keeper;
 use lode_keeper::duties::settle::reconcile::reconcile;
 use lode_keeper::duties::settle::{SettleDuty, SettleMetrics};
-use lode_keeper::runtime::{DutyBoard, Supervisor};
 use lode_keeper::store::{BatchState, PayeeOutcome, Store, StoreLocation};
-use lode_keeper::watcher::{Confirmation, Watcher, WatcherMetrics};
+use lode_keeper::watcher::Confirmation;
 use lode_splitter::Asset;
 use lode_tests::Harness;
 
@@ -45,20 +44,9 @@ async fn new_funds_are_paid_to_every_payee_in_batches_and_the_ledger_agrees_with
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&StoreLocation::SqliteFile(dir.path().join("keeper.db"))).await.unwrap();
     let metrics = SettleMetrics::default();
-    let (ctx, shutdown, drain) = h.context(&h.alice);
-    let mut supervisor = Supervisor::new(DutyBoard::default(), Duration::from_secs(5));
-    let mut registry = prometheus_client::registry::Registry::default();
-    supervisor.add(Watcher::new(
-        h.chain.clone(),
-        ctx.notifications.clone(),
-        Confirmation::Finality,
-        None,
-        WatcherMetrics::register(&mut registry),
-    ));
-    let config = SettleConfig::default();
-    supervisor.add(SettleDuty::new(store.clone(), config, h.alice.account_id(), metrics.clone()));
-    let stopper = ctx.stopper.clone();
-    let running = tokio::spawn(supervisor.run(ctx, shutdown, drain));
+    let mut keeper = h.keeper(&h.alice, Confirmation::Finality);
+    keeper.add(SettleDuty::new(store.clone(), SettleConfig::default(), h.alice.account_id(), metrics.clone()));
+    let running = keeper.start();
 
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
@@ -70,8 +58,7 @@ async fn new_funds_are_paid_to_every_payee_in_batches_and_the_ledger_agrees_with
         assert!(Instant::now() < deadline, "not settled in 120 s: {batches:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    stopper.fire();
-    running.await.unwrap().expect("the keeper stops cleanly");
+    running.stop().await;
 
     let batches = store.ledger_batches(false).await.unwrap();
     let sizes: Vec<usize> = batches.iter().map(|b| b.payees.len()).collect();
@@ -108,19 +95,13 @@ async fn payees_of_a_batch_open_when_new_funds_arrive_are_paid_when_it_settles()
     h.chain.seal_blocks(h.config.staking.activation_delay + 1).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&StoreLocation::SqliteFile(dir.path().join("keeper.db"))).await.unwrap();
-    let (ctx, shutdown, drain) = h.context(&h.alice);
-    let mut supervisor = Supervisor::new(DutyBoard::default(), Duration::from_secs(5));
-    let mut registry = prometheus_client::registry::Registry::default();
     // Twenty blocks on top before a block counts: batches stay open while the
     // next funds arrive and are distributed.
-    let watcher =
-        Watcher::new(h.chain.clone(), ctx.notifications.clone(), Confirmation::Depth(20), None, WatcherMetrics::register(&mut registry));
-    supervisor.add(watcher);
+    let mut keeper = h.keeper(&h.alice, Confirmation::Depth(20));
     // No scheduled round within the test: only events may start one.
     let config = SettleConfig { interval: Duration::from_secs(3_600), ..SettleConfig::default() };
-    supervisor.add(SettleDuty::new(store.clone(), config, h.alice.account_id(), SettleMetrics::default()));
-    let stopper = ctx.stopper.clone();
-    let running = tokio::spawn(supervisor.run(ctx, shutdown, drain));
+    keeper.add(SettleDuty::new(store.clone(), config, h.alice.account_id(), SettleMetrics::default()));
+    let running = keeper.start();
     let deposit = || async {
         let sent: Result<(), lode_token::PSP22Error> = h
             .send(&h.treasury, "token", "PSP22::transfer", (h.address("splitter").0, 1_000_000 * u128::from(PAYEES), Vec::<u8>::new()))
@@ -152,6 +133,5 @@ async fn payees_of_a_batch_open_when_new_funds_arrive_are_paid_when_it_settles()
         }
         assert!(Instant::now() < deadline, "payees left owed after their batch settled (waiting for the hourly round)");
     }
-    stopper.fire();
-    running.await.unwrap().unwrap();
+    running.stop().await;
 }

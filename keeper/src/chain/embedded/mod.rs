@@ -251,12 +251,18 @@ impl Chain for EmbeddedChain {
         Ok(Box::pin(futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|s| (s, rx)) })))
     }
 
-    async fn locate(&self, tx: &SignedTx, _sent_at: u64) -> Result<Located, ChainError> {
+    /// Answers from the blocks it keeps. For a call sent before the oldest
+    /// of them, a missing record proves nothing, and the answer is `Pending`.
+    async fn locate(&self, tx: &SignedTx, sent_at: u64) -> Result<Located, ChainError> {
         let tx = *tx;
-        self.exec(move |node| match node.included.get(&tx.hash) {
-            Some((block, result)) => Located::Included { block: *block, result: result.clone() },
-            None if node.sealed_nonces.get(&tx.signer).is_some_and(|next| *next > tx.nonce) => Located::Superseded,
-            None => Located::Pending,
+        self.exec(move |node| {
+            let forgotten = node.history.front().is_some_and(|oldest| sent_at < oldest.info.number);
+            match node.included.get(&tx.hash) {
+                Some((block, result)) => Located::Included { block: *block, result: result.clone() },
+                None if forgotten => Located::Pending,
+                None if node.sealed_nonces.get(&tx.signer).is_some_and(|next| *next > tx.nonce) => Located::Superseded,
+                None => Located::Pending,
+            }
         })
         .await
     }
@@ -514,6 +520,9 @@ fn weight(w: SbWeight) -> Weight {
 fn describe(err: &DispatchError, debug: &[u8]) -> String {
     let name = match err {
         DispatchError::Module(m) => m.message.map(str::to_owned).unwrap_or_else(|| format!("{m:?}")),
+        // Named as the node backend names them.
+        DispatchError::Token(e) => format!("Token::{e:?}"),
+        DispatchError::Arithmetic(e) => format!("Arithmetic::{e:?}"),
         other => format!("{other:?}"),
     };
     let debug = String::from_utf8_lossy(debug);

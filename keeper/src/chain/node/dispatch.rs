@@ -25,8 +25,25 @@ pub fn describe(mut bytes: &[u8], metadata: &Metadata) -> String {
         "RootNotAllowed",
         "Trie",
     ];
-    if tag != 3 {
-        return NAMES.get(usize::from(tag)).map_or_else(|| format!("dispatch error {tag}"), |n| (*n).to_owned());
+    // `sp_runtime::TokenError` and `ArithmeticError`, whose variant says what to fix.
+    const TOKEN: [&str; 10] = [
+        "FundsUnavailable",
+        "OnlyProvider",
+        "BelowMinimum",
+        "CannotCreate",
+        "UnknownAsset",
+        "Frozen",
+        "Unsupported",
+        "CannotCreateHold",
+        "NotExpendable",
+        "Blocked",
+    ];
+    const ARITHMETIC: [&str; 3] = ["Underflow", "Overflow", "DivisionByZero"];
+    match tag {
+        3 => {}
+        7 => return variant("Token", &TOKEN, &mut bytes),
+        8 => return variant("Arithmetic", &ARITHMETIC, &mut bytes),
+        _ => return NAMES.get(usize::from(tag)).map_or_else(|| format!("dispatch error {tag}"), |n| (*n).to_owned()),
     }
     let Ok((index, error)) = <(u8, [u8; 4])>::decode(&mut bytes) else { return "Module (undecodable)".into() };
     match metadata.pallet_by_index(index) {
@@ -35,5 +52,13 @@ pub fn describe(mut bytes: &[u8], metadata: &Metadata) -> String {
             None => format!("{}::error #{}", pallet.name(), error[0]),
         },
         None => format!("pallet #{index} error #{}", error[0]),
+    }
+}
+
+/// `kind::Variant` from the variant's index at the start of `bytes`, or `kind` alone.
+fn variant(kind: &str, names: &[&str], bytes: &mut &[u8]) -> String {
+    match bytes.read_byte().ok().and_then(|i| names.get(usize::from(i))) {
+        Some(name) => format!("{kind}::{name}"),
+        None => kind.to_owned(),
     }
 }

@@ -11,7 +11,7 @@ mod stall;
 
 use std::time::{Duration, Instant};
 
-use lode_miner::{devices, DeviceId, Miner, MinerEvent, Solution, Work};
+use lode_miner::{devices, Backend, DeviceId, Miner, MinerEvent, Solution, Work};
 use lode_primitives::pow::SALT_LEN;
 use lode_token::{Error as TokenError, MiningState};
 use tokio::sync::{broadcast::error::RecvError, mpsc};
@@ -76,10 +76,23 @@ impl MiningDuty {
     /// duty runs. `keeper` (the signing account) seeds the search, so two
     /// keepers mining for the same beneficiary never try the same nonces.
     pub fn start(config: &MiningConfig, keeper: AccountId, metrics: MiningMetrics) -> Result<Self, DeviceError> {
+        let backends =
+            config.devices.iter().map(|id| devices::open(*id).map_err(|e| DeviceError(e.to_string()))).collect::<Result<_, _>>()?;
+        Self::with_backends(backends, config, keeper, metrics)
+    }
+
+    /// Like [`MiningDuty::start`], on devices already opened (`config.devices`
+    /// is not read): for a caller that wraps a device, as the tests do to
+    /// starve one.
+    pub fn with_backends(
+        backends: Vec<Box<dyn Backend>>,
+        config: &MiningConfig,
+        keeper: AccountId,
+        metrics: MiningMetrics,
+    ) -> Result<Self, DeviceError> {
         let (tx, events) = mpsc::unbounded_channel();
         let mut miners = Vec::new();
-        for id in &config.devices {
-            let backend = devices::open(*id).map_err(|e| DeviceError(e.to_string()))?;
+        for backend in backends {
             let tx = tx.clone();
             miners.push(Miner::start(backend, move |e| {
                 let _ = tx.send(e);
