@@ -56,8 +56,10 @@ async fn a_batch_goes_from_planned_to_settled_and_a_replayed_block_changes_nothi
         receipts: vec![Receipt { batch_id: [1; 32], keeper: account(1), block: block(42), paid: 2, failed: 1, amount: 2100 }],
         failed: vec![([1; 32], account(11))],
     };
-    store.apply_settled(block(42), &found, "settler", &cursor(42)).await.unwrap();
-    store.apply_settled(block(42), &found, "settler", &cursor(42)).await.expect("a replay is harmless");
+    let recorded = store.apply_settled(block(42), &found, "settler", &cursor(42)).await.unwrap();
+    assert_eq!(recorded, found.receipts, "the new receipts, for the audit log and metrics");
+    let replayed = store.apply_settled(block(42), &found, "settler", &cursor(42)).await.expect("a replay is harmless");
+    assert!(replayed.is_empty(), "a replayed block records nothing new, so nothing is logged twice");
     let all = store.ledger_batches(false).await.unwrap();
     assert_eq!(all[0].state, BatchState::Settled);
     assert_eq!(all[0].receipts.len(), 1, "applied once");
@@ -72,7 +74,7 @@ async fn a_batch_goes_from_planned_to_settled_and_a_replayed_block_changes_nothi
         receipts: vec![Receipt { batch_id: [9; 32], keeper: account(2), block: block(43), paid: 1, failed: 0, amount: 5 }],
         failed: vec![],
     };
-    store.apply_settled(block(43), &stranger, "settler", &cursor(43)).await.unwrap();
+    assert!(store.apply_settled(block(43), &stranger, "settler", &cursor(43)).await.unwrap().is_empty());
     assert_eq!(store.ledger_batches(false).await.unwrap().len(), 1);
 }
 

@@ -370,8 +370,9 @@ impl Store {
         found: &SettledInBlock,
         cursor_name: &str,
         cursor: &Cursor,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<Receipt>, StoreError> {
         let what = || format!("applying block #{}", block.number);
+        let mut recorded = Vec::new();
         let number = to_sql_u64(block.number, || "the block number".into())?;
         let mut tx = self.pool.begin().await.map_err(query_failed(what()))?;
         for (batch, payee) in &found.failed {
@@ -401,6 +402,7 @@ impl Store {
             if inserted.rows_affected() == 0 {
                 continue;
             }
+            recorded.push(*r);
             // Payees not named failed in this block were paid (or owed nothing).
             sqlx::query("UPDATE settle_payees SET outcome = 'paid' WHERE batch_id = $1 AND outcome = 'pending'")
                 .bind(&r.batch_id[..])
@@ -416,7 +418,8 @@ impl Store {
                 .map_err(query_failed(what()))?;
         }
         super::cursor::save_cursor_in(&mut *tx, cursor_name, cursor).await?;
-        tx.commit().await.map_err(query_failed(what()))
+        tx.commit().await.map_err(query_failed(what()))?;
+        Ok(recorded)
     }
 
     /// Every batch, or only the open ones, oldest first, with payees and receipts.
@@ -500,8 +503,11 @@ impl Store {
     /// how many in a row.
     pub async fn failure_streaks(&self, asset: Asset) -> Result<HashMap<AccountId, u32>, StoreError> {
         let rows = sqlx::query(
+            // Only payees that ever failed: the settled history grows with every
+            // round, and nearly every payee in it was simply paid.
             "SELECT p.payee, p.outcome FROM settle_payees p JOIN settle_batches b ON b.id = p.batch_id \
-             WHERE b.asset = $1 AND b.state = 'settled' ORDER BY b.planned_ms, b.id",
+             WHERE b.asset = $1 AND b.state = 'settled' \
+             AND p.payee IN (SELECT payee FROM settle_payees WHERE outcome = 'failed') ORDER BY b.planned_ms, b.id",
         )
         .bind(asset_name(asset))
         .fetch_all(&self.pool)

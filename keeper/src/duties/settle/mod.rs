@@ -164,18 +164,6 @@ impl SettleDuty {
         for event in &block.events {
             match ctx.contracts.splitter.event(event) {
                 Some(SplitterEvent::Settled { keeper, batch_id, paid, amount, failed, .. }) => {
-                    if keeper == me {
-                        ctx.audit.record(
-                            Action::Settlement,
-                            serde_json::json!({
-                                "batch": hex::encode(batch_id), "amount": amount.to_string(), "paid": paid, "failed": failed,
-                                "block": at.number, "block_hash": hex::encode(at.hash),
-                            }),
-                        );
-                        self.metrics.batches_settled.inc();
-                        self.metrics.payees_paid.inc_by(u64::from(paid));
-                        self.metrics.payees_failed.inc_by(u64::from(failed));
-                    }
                     found.receipts.push(Receipt { batch_id, keeper, block: at, paid, failed, amount });
                 }
                 Some(SplitterEvent::SettlementFailed { batch_id, payee, .. }) => {
@@ -193,7 +181,21 @@ impl SettleDuty {
             // that arrived while it was open left them out): plan again.
             self.dirty = true;
         }
-        self.store.apply_settled(at, &found, &self.cursor_name, &Cursor { confirmed: at, finalized: None }).await?;
+        let recorded = self.store.apply_settled(at, &found, &self.cursor_name, &Cursor { confirmed: at, finalized: None }).await?;
+        // Only what this block newly recorded: a block applied again after a
+        // crash logs and counts nothing twice.
+        for r in recorded.iter().filter(|r| r.keeper == me) {
+            ctx.audit.record(
+                Action::Settlement,
+                serde_json::json!({
+                    "batch": hex::encode(r.batch_id), "amount": r.amount.to_string(), "paid": r.paid, "failed": r.failed,
+                    "block": at.number, "block_hash": hex::encode(at.hash),
+                }),
+            );
+            self.metrics.batches_settled.inc();
+            self.metrics.payees_paid.inc_by(u64::from(r.paid));
+            self.metrics.payees_failed.inc_by(u64::from(r.failed));
+        }
         Ok(())
     }
 
