@@ -4,24 +4,24 @@
 //! `lode_settle_funds_to_settle_seconds`). Needs the dev node (scripts/setup);
 //! run with `cargo bench -p lode-keeper --bench settle`.
 
+#[path = "../tests/support/deployed.rs"]
+#[allow(dead_code)]
+mod deployed;
 #[path = "../../tests/src/node.rs"]
 #[allow(dead_code)]
 mod dev_node;
 
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use lode_keeper::chain::{AccountId, BlockSource};
-use lode_keeper::cmd::deploy::{self, DeployArgs};
 use lode_keeper::cmd::run::Setup;
 use lode_keeper::contracts::SplitterEvent;
-use lode_keeper::keys::{Keystore, Password, Signer};
+use lode_keeper::keys::Signer;
 use lode_splitter::Asset;
 
 const PAYEES: usize = 200;
 const ROUNDS: usize = 5;
-const PASSWORD: &str = "bench";
 
 fn payee(i: usize) -> AccountId {
     let mut a = [0u8; 32];
@@ -52,29 +52,10 @@ async fn histogram(port: u16, name: &str) -> (f64, f64) {
 async fn main() {
     let Some(node) = dev_node::DevNode::start() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let keys = dir.path().join("keys");
-    Keystore::new_key(&keys, "keeper", &Password::new(PASSWORD)).unwrap();
-    std::fs::write(dir.path().join("password"), PASSWORD).unwrap();
     let payees: String = (0..PAYEES).map(|i| format!("0x{},1\n", hex::encode(payee(i).0))).collect();
     std::fs::write(dir.path().join("payees.csv"), payees).unwrap();
     let _probe = node.connect(vec![node.url()], Default::default()).await;
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
-    deploy::run(
-        DeployArgs {
-            nodes: vec![node.url()],
-            dev: true,
-            keystore: Some(keys.join("keeper.json")),
-            password_file: Some(dir.path().join("password")),
-            password_env: None,
-            out: dir.path().join("deployment.json"),
-            rebuild: false,
-            dry_run: false,
-            payees: Some(dir.path().join("payees.csv")),
-        },
-        workspace,
-    )
-    .await
-    .unwrap();
+    deployed::deploy_dev(dir.path(), &node.url(), &["keeper"], Some(dir.path().join("payees.csv"))).await;
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let config = format!(
         "[chain]\nendpoints = [\"{}\"]\n[keeper]\nkeystore = \"keys/keeper.json\"\npassword = {{ file = \"password\" }}\n\
