@@ -88,6 +88,8 @@ pub struct RelayStatus {
 struct Queued {
     id: String,
     item: Relayable,
+    /// Who signed it, recovered once when it was checked.
+    signer: AccountId,
 }
 
 struct Inner {
@@ -168,7 +170,7 @@ impl Relay {
             }
             statuses.insert(id.clone(), accepted.clone());
         }
-        lock(&self.0.queue).push(Queued { id, item });
+        lock(&self.0.queue).push(Queued { id, item, signer });
         self.0.metrics.accepted.inc();
         Ok(accepted)
     }
@@ -200,7 +202,7 @@ impl Relay {
                 ),
             });
         }
-        let queued_before = self.pending(item.contract(), &domains, signer);
+        let queued_before = self.pending(item.contract(), signer);
         let on_chain: u64 = match item {
             Relayable::Vote { .. } => ctx.contracts.splitter.0.read("vote_nonce", signer.0).await,
             Relayable::Ballot(_) => ctx.contracts.governor.0.read("ballot_nonce", signer.0).await,
@@ -230,12 +232,9 @@ impl Relay {
     }
 
     /// Requests of `signer` on `contract` queued and not yet sent.
-    fn pending(&self, contract: &str, domains: &Domains, signer: AccountId) -> u64 {
+    fn pending(&self, contract: &str, signer: AccountId) -> u64 {
         let queue = lock(&self.0.queue);
-        let n = queue
-            .iter()
-            .filter(|q| q.item.contract() == contract && recover(check::signature(&q.item), &domains.digest(&q.item)) == Some(signer))
-            .count();
+        let n = queue.iter().filter(|q| q.signer == signer && q.item.contract() == contract).count();
         u64::try_from(n).unwrap_or(u64::MAX)
     }
 
