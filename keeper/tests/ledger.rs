@@ -6,7 +6,7 @@
 mod support;
 
 use lode_keeper::chain::{AccountId, BlockRef, SignedTx};
-use lode_keeper::store::{BatchState, PayeeOutcome, PlannedBatch, Receipt, SettledInBlock, StoreError};
+use lode_keeper::store::{BatchState, LedgerBatch, PayeeOutcome, PlannedBatch, Receipt, SettledInBlock, StoreError};
 use lode_keeper::watcher::Cursor;
 use lode_splitter::Asset;
 use support::Fixture;
@@ -38,6 +38,11 @@ async fn a_batch_goes_from_planned_to_settled_and_a_replayed_block_changes_nothi
     let store = fx.open().await;
     store.plan_batches(&[batch(1, &[10, 11, 12])], "keeper-a", T0, T0 + LEASE).await.unwrap();
     let open = store.ledger_batches(true).await.unwrap();
+    assert_eq!(
+        open,
+        vec![LedgerBatch::planned(&batch(1, &[10, 11, 12]), "keeper-a", T0, T0 + LEASE)],
+        "the settler's copy is what it wrote"
+    );
     assert_eq!(open.len(), 1);
     assert_eq!(open[0].state, BatchState::Planned);
     assert_eq!(open[0].payees.len(), 3);
@@ -76,6 +81,12 @@ async fn a_batch_goes_from_planned_to_settled_and_a_replayed_block_changes_nothi
     };
     assert!(store.apply_settled(block(43), &stranger, "settler", &cursor(43)).await.unwrap().is_empty());
     assert_eq!(store.ledger_batches(false).await.unwrap().len(), 1);
+
+    // The settler's copy of what it planned has the payees in the ledger's order.
+    let unsorted = batch(5, &[30, 20]);
+    store.plan_batches(std::slice::from_ref(&unsorted), "keeper-a", T0, T0 + LEASE).await.unwrap();
+    let read = store.ledger_batches(true).await.unwrap();
+    assert_eq!(read, vec![LedgerBatch::planned(&unsorted, "keeper-a", T0, T0 + LEASE)]);
 }
 
 async fn two_keepers_never_hold_the_same_batch_and_a_dead_keepers_batches_are_taken_over(fx: Fixture) {

@@ -138,6 +138,28 @@ pub struct LedgerBatch {
 }
 
 impl LedgerBatch {
+    /// `batch` as [`Store::plan_batches`] writes it for `owner`, leased
+    /// until `until_ms`: what reading it back would give.
+    pub fn planned(batch: &PlannedBatch, owner: &str, now_ms: u64, until_ms: u64) -> Self {
+        let mut payees: Vec<(AccountId, u128, PayeeOutcome)> =
+            batch.payees.iter().map(|(p, owed)| (*p, *owed, PayeeOutcome::Pending)).collect();
+        // In the order the ledger reads them back.
+        payees.sort_by_key(|p| p.0 .0);
+        LedgerBatch {
+            id: batch.id,
+            asset: batch.asset,
+            state: BatchState::Planned,
+            planned_ms: now_ms,
+            submission: None,
+            tip: 0,
+            attempts: 0,
+            block: None,
+            lease: (owner.to_owned(), until_ms),
+            payees,
+            receipts: Vec::new(),
+        }
+    }
+
     /// What its receipts say was paid.
     pub fn paid(&self) -> u128 {
         self.receipts.iter().fold(0u128, |sum, r| sum.saturating_add(r.amount))

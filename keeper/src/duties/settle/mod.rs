@@ -415,11 +415,11 @@ impl SettleDuty {
         }
         let batches = plan::cut(asset, &selection.pay, len, rand::random);
         let now = now_ms();
-        self.store.plan_batches(&batches, &self.owner, now, self.lease_until(now)).await?;
+        let until = self.lease_until(now);
+        self.store.plan_batches(&batches, &self.owner, now, until).await?;
         self.metrics.batches_planned.inc_by(u64::try_from(batches.len()).unwrap_or(u64::MAX));
         tracing::info!("settle: planned {} batch(es) paying {} payees in {}", batches.len(), selection.pay.len(), asset_name(asset));
-        let ids: HashSet<BatchId> = batches.iter().map(|b| b.id).collect();
-        Ok(self.store.ledger_batches(true).await?.into_iter().filter(|b| ids.contains(&b.id)).collect())
+        Ok(batches.iter().map(|b| LedgerBatch::planned(b, &self.owner, now, until)).collect())
     }
 
     /// Dry-runs `batch`, records the extrinsic in the ledger, sends it and
