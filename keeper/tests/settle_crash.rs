@@ -4,8 +4,10 @@
 //! At the end every payee holds exactly what the splitter credited it,
 //! replayed from the chain's `Distributed` events, and the ledger agrees
 //! with the chain. Once with one keeper on SQLite, once with two keepers on
-//! one PostgreSQL, one of them killed over and over. After the SQLite run the
-//! node goes down under a running keeper, and its webhook says so, signed.
+//! one PostgreSQL, one of them killed over and over. After the SQLite run a
+//! keeper watches the node: its webhook says, signed, that the idle chain's
+//! head is old, that two blocks came four seconds apart, and that the node
+//! went down.
 
 mod support;
 // One home for starting a dev node: the end-to-end crate's, used as is.
@@ -262,7 +264,9 @@ async fn run_crash_test(store_url: &str, two_keepers: bool) {
         // The node goes down under a running keeper: its webhook says so, signed.
         let (url, received) = receiver().await;
         std::fs::write(dir.path().join("webhook.secret"), WEBHOOK_SECRET).unwrap();
-        let alerts = format!("[alerts]\nprobe_secs = 1\n[alerts.webhook]\nurl = \"{url}\"\nsecret = {{ file = \"webhook.secret\" }}\n");
+        let alerts = format!(
+            "[alerts]\nprobe_secs = 1\nmax_head_age_secs = 3\nmax_block_gap_secs = 3\n[alerts.webhook]\nurl = \"{url}\"\nsecret = {{ file = \"webhook.secret\" }}\n"
+        );
         let config = config("keeper.db", &node.url(), "keeper", false).replace("[settle]", &format!("{alerts}[settle]"));
         std::fs::write(dir.path().join("c.toml"), config).unwrap();
         let watching = Keeper::start(dir.path(), "c.toml", 0, &[]);
@@ -274,14 +278,30 @@ async fn run_crash_test(store_url: &str, two_keepers: bool) {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         assert!(!rules(&received).contains(&"key-used".to_owned()), "the key-used incident is within its cooldown");
+        // Nothing to mine or settle, and a dev node seals only on demand: the head grows old.
+        while !rules(&received).contains(&"node-lagging".to_owned()) {
+            assert!(started.elapsed() < Duration::from_secs(60), "no old-head alert: {:?}\n{}", rules(&received), tail(&watching.log));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // Two blocks four seconds apart: an abnormal block time.
+        assert!(!rules(&received).contains(&"block-time".to_owned()), "no block-time alert before its cause: {:?}", rules(&received));
+        chain.fund_from_alice(payee(0), 1_000_000_000_000).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        chain.fund_from_alice(payee(0), 1_000_000_000_000).await.unwrap();
+        while !rules(&received).contains(&"block-time".to_owned()) {
+            assert!(started.elapsed() < Duration::from_secs(90), "no block-time alert: {:?}\n{}", rules(&received), tail(&watching.log));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         node.kill();
         while !rules(&received).contains(&"node-down".to_owned()) {
-            assert!(started.elapsed() < Duration::from_secs(90), "no node-down alert: {:?}\n{}", rules(&received), tail(&watching.log));
+            assert!(started.elapsed() < Duration::from_secs(150), "no node-down alert: {:?}\n{}", rules(&received), tail(&watching.log));
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         watching.stop();
-        let down = received.lock().unwrap().iter().filter(|a| a["rule"] == "node-down").count();
-        assert_eq!(down, 1, "one incident, one alert");
+        for rule in ["node-lagging", "block-time", "node-down"] {
+            let n = received.lock().unwrap().iter().filter(|a| a["rule"] == rule).count();
+            assert_eq!(n, 1, "{rule}: one incident, one alert");
+        }
     }
 }
 
