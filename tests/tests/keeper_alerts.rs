@@ -1,8 +1,9 @@
 //! The alert engine on the embedded chain with real causes: a large
 //! transfer, a keeper balance below its floor, a ledger that disagrees with
 //! the chain, the splitter paused by the circuit breaker that two keepers'
-//! Critical alerts trip, the key unlocked, a settlement above its limit, and
-//! a miner starved by a device that stops answering. A real HTTP receiver checks
+//! Critical alerts trip, the key unlocked, a settlement above its limit, a
+//! miner starved by a device that stops answering, and a device that answers
+//! wrong. A real HTTP receiver checks
 //! each webhook's HMAC signature; the alerts contract holds the on-chain
 //! ones, with details kept in the store; one incident is one alert.
 
@@ -171,11 +172,13 @@ async fn each_rule_reaches_its_sinks_once_and_two_keepers_criticals_pause_the_sp
     assert!(!on_chain.iter().any(|(r, _)| r == "key-used"), "Info alerts stay off chain: {on_chain:?}");
 }
 
-/// The real CPU backend, behind a switch that makes it hang like a device
-/// whose driver stopped answering: a launch does not come back until fed.
+/// The real CPU backend, behind switches that make it fail as devices do:
+/// hang like one whose driver stopped answering (a launch does not come back
+/// until fed), or answer a counter that does not meet the target.
 struct Starvable {
     inner: Box<dyn lode_miner::Backend>,
     fed: Arc<std::sync::atomic::AtomicBool>,
+    lying: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl lode_miner::Backend for Starvable {
@@ -186,6 +189,10 @@ impl lode_miner::Backend for Starvable {
     fn scan(&mut self, job: &lode_miner::Job, start: u64, count: u64) -> Result<Option<u64>, lode_miner::MinerError> {
         while !self.fed.load(std::sync::atomic::Ordering::SeqCst) {
             std::thread::sleep(Duration::from_millis(10));
+        }
+        if self.lying.load(std::sync::atomic::Ordering::SeqCst) {
+            // The first counter of the range, whatever its digest: the miner re-checks it.
+            return Ok(Some(start));
         }
         self.inner.scan(job, start, count)
     }
@@ -200,7 +207,7 @@ impl lode_miner::Backend for Starvable {
 }
 
 #[tokio::test]
-async fn a_starved_miner_raises_a_hashrate_warning_on_chain_and_its_recovery_off_chain() {
+async fn a_starved_miner_raises_a_hashrate_warning_on_chain_its_recovery_off_chain_and_a_lying_device_its_own() {
     use lode_keeper::duties::mining::{MiningConfig, MiningDuty, MiningMetrics};
     let h = Harness::new().await;
     bond_keeper(&h.contracts, &h.treasury, &h.alice, h.config.staking.min_keeper_bond).await.unwrap();
@@ -213,8 +220,9 @@ async fn a_starved_miner_raises_a_hashrate_warning_on_chain_and_its_recovery_off
     let sinks = Sinks::new(store.clone(), h.alice.account_id(), config.cooldown, Some(webhook), true, AlertMetrics::default());
 
     let fed = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let lying = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let cpu = lode_miner::devices::open(lode_miner::DeviceId::Cpu).unwrap();
-    let device = Box::new(Starvable { inner: cpu, fed: fed.clone() });
+    let device = Box::new(Starvable { inner: cpu, fed: fed.clone(), lying: lying.clone() });
     let mining = MiningConfig { devices: Vec::new(), beneficiary: h.address("splitter"), stall_after: Duration::from_secs(1) };
     let metrics = MiningMetrics::default();
     let miner = MiningDuty::with_backends(vec![device], &mining, h.alice.account_id(), metrics.clone()).unwrap();
@@ -234,6 +242,16 @@ async fn a_starved_miner_raises_a_hashrate_warning_on_chain_and_its_recovery_off
     let recovered = got.lock().unwrap().iter().filter(|a| a["rule"] == "hashrate").nth(1).cloned().unwrap();
     assert_eq!(recovered["severity"], "info", "{recovered}");
     assert!(recovered["summary"].as_str().unwrap().contains("hashrate recovered"), "{recovered}");
+
+    // A device that answers wrong: the miner's own check catches it, and says so once.
+    lying.store(true, std::sync::atomic::Ordering::SeqCst);
+    until(&h, "the wrong-answer warning", || rules_received(&got).contains(&"duty".into())).await;
+    lying.store(false, std::sync::atomic::Ordering::SeqCst);
+    let wrong = got.lock().unwrap().iter().find(|a| a["rule"] == "duty").cloned().unwrap();
+    assert!(wrong["summary"].as_str().unwrap().contains("does not meet the target"), "{wrong}");
+    assert_eq!(wrong["severity"], "warning");
+    let duties: Vec<_> = got.lock().unwrap().iter().filter(|a| a["rule"] == "duty").cloned().collect();
+    assert_eq!(duties.len(), 1, "one incident, one alert: {duties:?}");
     running.stop().await;
 
     // The warning is on chain, with its details in the store; the recovery (Info) is not.

@@ -64,7 +64,12 @@ pub struct MiningDuty {
     current: Option<MiningState>,
     rate: RateWindow,
     hashes_seen: u64,
+    /// When a wrong answer was last raised.
+    wrong_answer_raised: Option<Instant>,
 }
+
+/// At most one wrong-answer finding this often.
+const WRONG_ANSWER_EVERY: Duration = Duration::from_secs(60);
 
 /// Why the mining duty could not start.
 #[derive(Debug, thiserror::Error)]
@@ -113,6 +118,7 @@ impl MiningDuty {
             current: None,
             rate: RateWindow::default(),
             hashes_seen: 0,
+            wrong_answer_raised: None,
         })
     }
 
@@ -180,6 +186,14 @@ impl MiningDuty {
             }
             MinerEvent::Rejected { counter } => {
                 self.metrics.rejected.inc();
+                // A device that answers wrong does so on every launch, hundreds
+                // a second: one finding a minute says it (the metric counts
+                // them all), where one each would flood the alert hook.
+                let now = Instant::now();
+                if self.wrong_answer_raised.is_some_and(|at| now.duration_since(at) < WRONG_ANSWER_EVERY) {
+                    return;
+                }
+                self.wrong_answer_raised = Some(now);
                 ctx.alerts.raise(
                     Finding::new(
                         Rule::Duty,
