@@ -47,21 +47,8 @@ const MAX_SHOWN_CHARS: usize = 40;
 /// The UTF-8 byte-order mark that spreadsheet programs put at the start of exported files.
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// One validated payment of a payout file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PayoutRow {
-    /// Physical line (1-based) where the row starts, so receipts and later errors can point
-    /// back into the file.
-    pub line: u64,
-    /// The account paid.
-    pub account: AccountId,
-    /// Amount in the asset's smallest units (whole units times 10^[`DECIMALS`]); never zero.
-    pub amount: u128,
-    /// The asset paid.
-    pub asset: Asset,
-    /// The operator's reference for this payment; unique within the file when present.
-    pub reference: Option<String>,
-}
+/// One validated payment of a payout file: the row the store keeps.
+pub use crate::store::NewPayoutRow as PayoutRow;
 
 /// Why one row of a payout file is bad.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

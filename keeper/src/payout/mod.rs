@@ -36,11 +36,7 @@ pub struct PayoutRequest {
 impl PayoutRequest {
     /// A request for `rows`, with `id` or, without one, an id from the rows'
     /// digest: the same list run twice is the same payout.
-    pub fn new(id: Option<String>, rows: Vec<file::PayoutRow>) -> Result<Self, BadId> {
-        let rows: Vec<NewPayoutRow> = rows
-            .into_iter()
-            .map(|r| NewPayoutRow { line: r.line, account: r.account, asset: r.asset, amount: r.amount, reference: r.reference })
-            .collect();
+    pub fn new(id: Option<String>, rows: Vec<NewPayoutRow>) -> Result<Self, BadId> {
         let id = match id {
             Some(id) => check_id(id)?,
             None => format!("list-{}", hex::encode(&digest(&rows)[..8])),
@@ -87,8 +83,8 @@ mod tests {
     use super::*;
     use crate::chain::AccountId;
 
-    fn row(line: u64, amount: u128) -> file::PayoutRow {
-        file::PayoutRow { line, account: AccountId([line as u8; 32]), amount, asset: Asset::Lode, reference: None }
+    fn row(line: u64, amount: u128) -> NewPayoutRow {
+        NewPayoutRow { line, account: AccountId([line as u8; 32]), amount, asset: Asset::Lode, reference: None }
     }
 
     #[test]

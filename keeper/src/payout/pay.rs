@@ -121,13 +121,9 @@ pub struct Report {
 /// sent; a request registered before must have the same rows and payer.
 pub async fn register(store: &Store, request: &PayoutRequest, payer: AccountId) -> Result<(), PayoutError> {
     let id = &request.id;
-    if let Some(digest) = store.register_payout(id, request.digest(), payer, &request.rows, now_ms()).await? {
-        if digest != request.digest() {
-            return Err(PayoutError::OtherRows { id: id.to_owned() });
-        }
-    }
-    match store.payout_payer(id).await? {
-        Some(registered) if registered != payer => Err(PayoutError::OtherPayer { id: id.to_owned(), payer: ss58(&registered) }),
+    match store.register_payout(id, request.digest(), payer, &request.rows, now_ms()).await? {
+        Some((digest, _)) if digest != request.digest() => Err(PayoutError::OtherRows { id: id.to_owned() }),
+        Some((_, registered)) if registered != payer => Err(PayoutError::OtherPayer { id: id.to_owned(), payer: ss58(&registered) }),
         _ => Ok(()),
     }
 }
@@ -252,14 +248,16 @@ impl Run<'_> {
             if needed == 0 {
                 continue;
             }
-            let (held, fees) = match asset {
-                Asset::Lode => (self.payer.token.balance_of(self.me).await?, ""),
-                Asset::Native => (self.payer.chain.balance(self.me).await?, " plus fees"),
-            };
             // The native payer must also keep its existential deposit and pay fees: `<=`.
-            let short = match asset {
-                Asset::Lode => held < needed,
-                Asset::Native => held <= needed,
+            let (held, fees, short) = match asset {
+                Asset::Lode => {
+                    let held = self.payer.token.balance_of(self.me).await?;
+                    (held, "", held < needed)
+                }
+                Asset::Native => {
+                    let held = self.payer.chain.balance(self.me).await?;
+                    (held, " plus fees", held <= needed)
+                }
             };
             if short {
                 return Err(PayoutError::Insufficient {

@@ -92,8 +92,8 @@ const ROWS: &str = "payout_rows";
 
 impl Store {
     /// Registers payout `id` with its rows, all in one transaction. When `id`
-    /// is already registered nothing is written and its digest is returned,
-    /// so the caller can tell a resumed run from a different file.
+    /// is already registered nothing is written and its digest and payer are
+    /// returned, so the caller can tell a resumed run from a different one.
     pub async fn register_payout(
         &self,
         id: &str,
@@ -101,16 +101,18 @@ impl Store {
         payer: AccountId,
         rows: &[NewPayoutRow],
         now_ms: u64,
-    ) -> Result<Option<[u8; 32]>, StoreError> {
+    ) -> Result<Option<([u8; 32], AccountId)>, StoreError> {
         let what = format!("registering payout {id:?}");
         let mut tx = self.pool.begin().await.map_err(query_failed(what.clone()))?;
-        let existing = sqlx::query("SELECT digest FROM payouts WHERE id = $1")
+        let existing = sqlx::query("SELECT digest, payer FROM payouts WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)
             .await
             .map_err(query_failed(what.clone()))?;
         if let Some(row) = existing {
-            return hash_from_sql(column::<Vec<u8>>(&row, "payouts", "digest")?, "payouts", "digest").map(Some);
+            let digest = hash_from_sql(column::<Vec<u8>>(&row, "payouts", "digest")?, "payouts", "digest")?;
+            let payer = account_from_sql(column::<Vec<u8>>(&row, "payouts", "payer")?, "payouts", "payer")?;
+            return Ok(Some((digest, payer)));
         }
         sqlx::query("INSERT INTO payouts (id, digest, payer, created_ms) VALUES ($1, $2, $3, $4)")
             .bind(id)
@@ -143,16 +145,6 @@ impl Store {
         }
         tx.commit().await.map_err(query_failed(what))?;
         Ok(None)
-    }
-
-    /// Payout `id`'s payer, if it is registered.
-    pub async fn payout_payer(&self, id: &str) -> Result<Option<AccountId>, StoreError> {
-        let row = sqlx::query("SELECT payer FROM payouts WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(query_failed(format!("reading payout {id:?}")))?;
-        row.map(|r| account_from_sql(column::<Vec<u8>>(&r, "payouts", "payer")?, "payouts", "payer")).transpose()
     }
 
     /// Payout `id`'s rows, by line.
