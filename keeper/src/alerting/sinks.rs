@@ -72,15 +72,7 @@ impl Sinks {
                 }),
             );
             if let Some(webhook) = &self.webhook {
-                let alert = WebhookAlert {
-                    id: incident.clone(),
-                    severity: finding.level.name().into(),
-                    rule: finding.rule.name().into(),
-                    summary: finding.summary.clone(),
-                    details: finding.details.clone(),
-                    keeper: self.keeper.clone(),
-                    at_ms: now,
-                };
+                let alert = WebhookAlert::of(finding, &self.keeper, now);
                 // Retries take seconds: they must not hold up the next finding.
                 let (webhook, metrics) = (Arc::clone(webhook), self.metrics.clone());
                 tokio::spawn(async move {

@@ -67,13 +67,15 @@
 
 use std::error::Error as _;
 use std::fmt;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use hmac::{Hmac, Mac};
 use reqwest::header::CONTENT_TYPE;
 use reqwest::{StatusCode, Url};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+
+use super::Finding;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -93,8 +95,8 @@ const SNIPPET_READ_BYTES: usize = 4096;
 /// One alert as sent to a webhook.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct WebhookAlert {
-    /// Dedup key plus occurrence, e.g. `"node-down:3"`: the same alert retried
-    /// keeps its id.
+    /// The incident and when it passed its cooldown, e.g.
+    /// `"node-down:1767225600000"`: the same alert retried keeps its id.
     pub id: String,
     /// `"info"`, `"warning"` or `"critical"`.
     pub severity: String,
@@ -108,6 +110,23 @@ pub struct WebhookAlert {
     pub keeper: String,
     /// When the alert was raised, unix milliseconds.
     pub at_ms: u64,
+}
+
+impl WebhookAlert {
+    /// `finding` as `keeper` sends it, having passed its cooldown at `at_ms`:
+    /// its id is the incident and that moment, so its retries share the id
+    /// and a later occurrence of the incident does not.
+    pub fn of(finding: &Finding, keeper: &str, at_ms: u64) -> Self {
+        WebhookAlert {
+            id: format!("{}:{at_ms}", finding.incident()),
+            severity: finding.level.name().into(),
+            rule: finding.rule.name().into(),
+            summary: finding.summary.clone(),
+            details: finding.details.clone(),
+            keeper: keeper.to_owned(),
+            at_ms,
+        }
+    }
 }
 
 /// The wire body: `text` for Slack-style receivers, then every alert field.
@@ -338,7 +357,7 @@ fn shown_url(url: &Url) -> String {
 
 /// The current unix time in seconds (0 for a clock before 1970).
 fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|since| since.as_secs()).unwrap_or(0)
+    crate::runtime::now_ms() / 1000
 }
 
 /// The delay after `delay`: doubled, capped at [`MAX_BACKOFF`].
@@ -518,6 +537,16 @@ mod tests {
 
     // ---- sign / verify ----
 
+    #[test]
+    fn an_alert_id_is_its_incident_and_occurrence_so_receivers_keep_later_ones() {
+        use crate::alerting::{Finding, Level, Rule};
+        let finding = Finding::new(Rule::NodeDown, Level::Critical, "the node is unreachable");
+        let first = WebhookAlert::of(&finding, "keeper", 1_000);
+        let later = WebhookAlert::of(&finding, "keeper", 400_000);
+        assert_eq!(first.id, "node-down:1000");
+        assert_ne!(first.id, later.id, "a later occurrence after the cooldown is not a duplicate");
+        assert_eq!((first.rule.as_str(), first.severity.as_str(), first.at_ms), ("node-down", "critical", 1_000));
+    }
     #[test]
     fn sign_known_answer() {
         // python3 -c 'import hmac,hashlib; print(hmac.new(b"whsec_test", b"v1:1700000000:{\"text\":\"hi\"}", hashlib.sha256).hexdigest())'

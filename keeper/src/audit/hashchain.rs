@@ -56,7 +56,7 @@ pub enum Action {
     Inclusion,
     /// An alert passed its rule (whatever sinks it then reached).
     Alert,
-    /// Funds were paid out from a payout list (`lode payout`, not yet built).
+    /// An extrinsic of a payout list (`lode payout`, `POST /payouts`) was finalized.
     Payout,
     /// A signing key was used.
     KeyUse,

@@ -21,7 +21,7 @@ use futures::stream::BoxStream;
 use crate::keys::Signer;
 pub use error::ChainError;
 pub use lode_primitives::AccountId;
-pub use submission::{Limits, Located, RecordTx, SignedTx, Tx, TxCall, TxHash, TxResult, TxStatus, TxWatch};
+pub use submission::{Limits, Located, RecordTx, SignedTx, Tx, TxCall, TxHash, TxResult, TxStatus, TxWatch, DRY_RUN_MARGIN_PERCENT};
 pub use types::{
     decode_output, Balance, Block, BlockHash, BlockInfo, BlockRef, CallOutcome, CodeHash, ContractEvent, Head, Instantiated,
     StorageDeposit, Uploaded, Weight,

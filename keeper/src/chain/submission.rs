@@ -61,6 +61,10 @@ impl From<TxCall> for Tx {
     }
 }
 
+/// Extra weight and deposit, in percent, over what a dry run needed: state
+/// may change a little between the dry run and inclusion.
+pub const DRY_RUN_MARGIN_PERCENT: u64 = 10;
+
 /// Gas and storage-deposit limits for a contract extrinsic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {

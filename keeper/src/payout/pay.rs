@@ -24,7 +24,9 @@ use super::file::{asset_name, format_amount};
 use super::outcome::row_outcomes;
 use super::PayoutRequest;
 use crate::audit::{Action, AuditHook};
-use crate::chain::{AccountId, Chain, ChainError, Limits, Located, RecordTx, SignedTx, Tx, TxCall, TxResult, TxStatus, TxWatch};
+use crate::chain::{
+    AccountId, Chain, ChainError, Limits, Located, RecordTx, SignedTx, Tx, TxCall, TxResult, TxStatus, TxWatch, DRY_RUN_MARGIN_PERCENT,
+};
 use crate::contracts::{ContractError, TokenClient};
 use crate::keys::{ss58, Signer};
 use crate::runtime::now_ms;
@@ -38,9 +40,6 @@ pub const ATTEMPTS: u32 = 3;
 /// `transfer_batch`, inside its own call; alone, 100 fit with room to spare,
 /// and so do 100 native transfers.
 const MAX_BATCH: usize = 100;
-
-/// Extra weight and deposit over what a dry run needed.
-const MARGIN_PERCENT: u64 = 10;
 
 /// How long to wait for an extrinsic from an earlier run to reach a
 /// finalized block before replacing it.
@@ -283,7 +282,7 @@ impl Run<'_> {
                     contract: self.payer.token.0.address(),
                     value: 0,
                     input,
-                    limits: Limits::from_dry_run(&dry, MARGIN_PERCENT),
+                    limits: Limits::from_dry_run(&dry, DRY_RUN_MARGIN_PERCENT),
                 }
             }
         };

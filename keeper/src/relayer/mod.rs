@@ -35,7 +35,7 @@ pub use metrics::RelayMetrics;
 use request::{BallotRequest, Refusal, Relayable, VoteRequest};
 
 use crate::alerting::{Finding, Level, Rule};
-use crate::chain::{AccountId, Limits, Tx, TxCall, TxResult, TxStatus};
+use crate::chain::{AccountId, Limits, Tx, TxCall, TxResult, TxStatus, DRY_RUN_MARGIN_PERCENT};
 use crate::contracts::ContractClient;
 use crate::http::json_body;
 use crate::keys::ss58;
@@ -325,7 +325,8 @@ impl Relay {
                 return None;
             }
         };
-        let call = TxCall::Contract { contract: client.address(), value: 0, input, limits: Limits::from_dry_run(&dry, 10) };
+        let call =
+            TxCall::Contract { contract: client.address(), value: 0, input, limits: Limits::from_dry_run(&dry, DRY_RUN_MARGIN_PERCENT) };
         let mut watch = match ctx.chain.submit(&ctx.signer, Tx::from(call), &mut ()).await {
             Ok(w) => w,
             Err(e) => {

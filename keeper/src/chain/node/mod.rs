@@ -35,12 +35,9 @@ use self::connection::Connection;
 use self::runtime_api::DryRun;
 use super::{
     AccountId, Balance, Block, BlockHash, BlockInfo, BlockRef, BlockSource, CallOutcome, Chain, ChainError, CodeHash, Head, HeadStream,
-    Instantiated, Limits, Located, RecordTx, SignedTx, Tx, TxWatch, Uploaded,
+    Instantiated, Limits, Located, RecordTx, SignedTx, Tx, TxWatch, Uploaded, DRY_RUN_MARGIN_PERCENT,
 };
 use crate::keys::Signer;
-
-/// Percent added to dry-run weights and deposits for the extrinsic's limits.
-const MARGIN_PERCENT: u64 = 10;
 
 /// How to reach the node.
 #[derive(Debug, Clone)]
@@ -374,7 +371,7 @@ impl Chain for NodeChain {
             // Already stored: nothing to pay for, nothing to send.
             return Ok(Uploaded { code_hash, deposit: 0 });
         }
-        let limit = deposit.saturating_add(deposit / 100 * u128::from(MARGIN_PERCENT));
+        let limit = deposit.saturating_add(deposit / 100 * u128::from(DRY_RUN_MARGIN_PERCENT));
         self.submit_and_wait(signer, calls::upload_code(wasm, Some(limit)), "code upload").await?;
         Ok(Uploaded { code_hash, deposit })
     }
@@ -396,7 +393,7 @@ impl Chain for NodeChain {
         if executed.reverted {
             return Err(ChainError::Reverted { what: "constructor".into(), data: hex::encode(&executed.data) });
         }
-        let limits = Limits::from_dry_run(&outcome(&dry, Vec::new(), false, Vec::new()), MARGIN_PERCENT);
+        let limits = Limits::from_dry_run(&outcome(&dry, Vec::new(), false, Vec::new()), DRY_RUN_MARGIN_PERCENT);
         let included = self.submit_and_wait(signer, calls::instantiate(code_hash, value, limits, input, salt), "instantiate").await?;
         let address = included
             .runtime_events
@@ -416,7 +413,7 @@ impl Chain for NodeChain {
             // the same refusal.
             return Ok(dry);
         }
-        let limits = Limits::from_dry_run(&dry, MARGIN_PERCENT);
+        let limits = Limits::from_dry_run(&dry, DRY_RUN_MARGIN_PERCENT);
         let included = self.submit_and_wait(signer, calls::contract_call(contract, value, limits, input), "contract call").await?;
         tracing::debug!(extrinsic = hex::encode(included.extrinsic), block = hex::encode(included.block), "contract call included");
         Ok(CallOutcome { events: included.events, ..dry })

@@ -32,7 +32,9 @@ pub use metrics::SettleMetrics;
 
 use crate::alerting::{Finding, Level, Rule};
 use crate::audit::Action;
-use crate::chain::{AccountId, Block, ChainError, Limits, RecordTx, SignedTx, Tx, TxCall, TxHash, TxResult, TxStatus};
+use crate::chain::{
+    AccountId, Block, ChainError, Limits, RecordTx, SignedTx, Tx, TxCall, TxHash, TxResult, TxStatus, DRY_RUN_MARGIN_PERCENT,
+};
 use crate::config::SettleConfig;
 use crate::contracts::{ContractError, SplitterClient, SplitterEvent};
 use crate::keys::ss58;
@@ -42,9 +44,6 @@ use crate::watcher::{ChainNotification, Cursor};
 
 /// The assets the splitter pays out.
 pub const ASSETS: [Asset; 2] = [Asset::Lode, Asset::Native];
-
-/// Extra weight and deposit over what a dry run needed.
-const MARGIN_PERCENT: u64 = 10;
 
 /// Why a round stopped. Every kind is retried on the next round.
 #[derive(Debug, thiserror::Error)]
@@ -435,7 +434,7 @@ impl SettleDuty {
             Err(SplitterError::Paused) => return Ok(()),
             Err(reason) => return Err(SettleError::Refused { batch: batch.id, reason }),
         }
-        let limits = Limits::from_dry_run(&dry, MARGIN_PERCENT);
+        let limits = Limits::from_dry_run(&dry, DRY_RUN_MARGIN_PERCENT);
         let head = ctx.chain.head().await?.number;
         let mut recorder = LedgerRecorder { store: &self.store, id: batch.id, owner: &self.owner, tip, head, signed: None };
         let call = TxCall::Contract { contract: splitter.address(), value: 0, input, limits };
