@@ -16,11 +16,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use blake2::digest::consts::U32;
-use blake2::{Blake2b, Digest};
 use lode_keeper::chain::AccountId;
 use lode_keeper::cmd::run::Setup;
-use lode_keeper::keys::{ss58, Keystore, Password, SecretInput, Signer};
+use lode_keeper::keys::{ss58, Signer};
 use lode_primitives::LODE;
 
 const SIZES: [u32; 3] = [100, 1_000, 5_000];
@@ -91,9 +89,7 @@ async fn main() {
     );
     std::fs::write(d.join("lode.toml"), config).unwrap();
     // The dev treasury holds the genesis LODE; it pays, from a keystore.
-    let secret: [u8; 32] = Blake2b::<U32>::digest("lode/dev/treasury").into();
-    let password = Password::new(deployed::PASSWORD);
-    Keystore::import(&d.join("keys"), "treasury", &SecretInput::Hex(hex::encode(secret).into()), &password).unwrap();
+    deployed::import_dev_treasury(d);
     let setup = Setup::open(&d.join("lode.toml")).await.unwrap();
     setup.chain.fund_from_alice(Signer::dev("treasury").account_id(), 10_000 * LODE).await.unwrap();
     let mut run = 0;

@@ -16,18 +16,16 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Instant;
 
-use blake2::digest::consts::U32;
-use blake2::{Blake2b, Digest};
 use dev_node::DevNode;
 use lode_keeper::chain::{AccountId, BlockSource, Chain, SignedTx};
 use lode_keeper::cmd::run::Setup;
 use lode_keeper::contracts::TokenClient;
-use lode_keeper::keys::{ss58, Keystore, Password, SecretInput, Signer};
+use lode_keeper::keys::{ss58, Signer};
 use lode_keeper::payout::PayoutRequest;
 use lode_keeper::store::PayoutState;
 use lode_primitives::LODE;
 use rand::{Rng, SeedableRng};
-use support::deployed::{deploy_dev, tail, WorkDir, PASSWORD};
+use support::deployed::{deploy_dev, import_dev_treasury, tail, WorkDir};
 
 const LODE_ROWS: u32 = 500;
 const NATIVE_ROWS: u32 = 100;
@@ -117,9 +115,7 @@ async fn a_list_is_paid_exactly_once_through_kills_and_reruns_with_a_receipt() {
     deploy_dev(d, &node.url(), &["keeper"], None).await;
     std::fs::write(d.join("lode.toml"), config(&node.url())).unwrap();
     // The dev treasury, which holds the genesis LODE, as a keystore: a treasury paying.
-    let secret: [u8; 32] = Blake2b::<U32>::digest("lode/dev/treasury").into();
-    let password = Password::new(PASSWORD);
-    Keystore::import(&d.join("keys"), "treasury", &SecretInput::Hex(hex::encode(secret).into()), &password).unwrap();
+    import_dev_treasury(d);
     let treasury = Signer::dev("treasury");
     let setup = Setup::open(&d.join("lode.toml")).await.expect("the config opens");
     let (chain, token) = (setup.chain.clone(), setup.contracts.token.clone());

@@ -130,8 +130,12 @@ async fn each_rule_reaches_its_sinks_once_and_two_keepers_criticals_pause_the_sp
         .apply_settled(at, &SettledInBlock { receipts: vec![receipt], failed: vec![] }, "t", &Cursor { confirmed: at, finalized: None })
         .await
         .unwrap();
+    let raised_before = metrics.on_chain.get();
     ReconcileJob::new(store.clone()).run(&ctx).await.unwrap();
     until(&h, "reconcile-mismatch", || rules_received(&got).contains(&"reconcile-mismatch".into())).await;
+    // The webhook goes out first: wait for alice's alert to be on chain too.
+    until(&h, "alice's on-chain alert", || metrics.on_chain.get() > raised_before).await;
+    h.chain.seal_blocks(1).await.unwrap();
     assert!(!h.contracts.splitter.paused().await.unwrap(), "one keeper's Critical alert does not pause");
 
     // A second keeper sharing the store reports the same incident: the
@@ -229,6 +233,7 @@ async fn a_starved_miner_raises_a_hashrate_warning_on_chain_its_recovery_off_cha
 
     let mut keeper = h.keeper(&h.alice, Confirmation::Finality);
     keeper.add(AlertEngine::new(config.clone(), sinks)).add(miner);
+    let mut raised = keeper.ctx.alerts.subscribe();
     let running = keeper.start();
 
     until(&h, "the miner hashing", || metrics.hashrate.get() > 0).await;
@@ -243,10 +248,26 @@ async fn a_starved_miner_raises_a_hashrate_warning_on_chain_its_recovery_off_cha
     assert_eq!(recovered["severity"], "info", "{recovered}");
     assert!(recovered["summary"].as_str().unwrap().contains("hashrate recovered"), "{recovered}");
 
-    // A device that answers wrong: the miner's own check catches it, and says so once.
+    // A device that answers wrong: the miner's own check catches it, and says so
+    // once, however many wrong answers it gives (well past the hook's 256 slots).
+    while raised.try_recv().is_ok() {}
     lying.store(true, std::sync::atomic::Ordering::SeqCst);
     until(&h, "the wrong-answer warning", || rules_received(&got).contains(&"duty".into())).await;
+    until(&h, "512 wrong answers", || metrics.rejected.get() >= 512).await;
     lying.store(false, std::sync::atomic::Ordering::SeqCst);
+    let mut wrong_findings = 0;
+    loop {
+        match raised.try_recv() {
+            Ok(f) if f.rule == Rule::Duty => {
+                assert!(f.summary.contains("does not meet the target"), "{f:?}");
+                wrong_findings += 1;
+            }
+            Ok(_) => {}
+            Err(tokio::sync::broadcast::error::TryRecvError::Empty) => break,
+            Err(e) => panic!("the alert hook overflowed: {e}"),
+        }
+    }
+    assert_eq!(wrong_findings, 1, "one finding for {} wrong answers", metrics.rejected.get());
     let wrong = got.lock().unwrap().iter().find(|a| a["rule"] == "duty").cloned().unwrap();
     assert!(wrong["summary"].as_str().unwrap().contains("does not meet the target"), "{wrong}");
     assert_eq!(wrong["severity"], "warning");

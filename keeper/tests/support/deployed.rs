@@ -71,3 +71,14 @@ pub async fn deploy_dev(dir: &Path, node: &str, keys: &[&str], payees: Option<Pa
     .await
     .expect("the suite deploys and the keeper bonds");
 }
+
+/// The dev treasury's key (it holds the genesis LODE) as `keys/treasury.json`
+/// in `dir`, under [`PASSWORD`]: a treasury that pays from a keystore.
+pub fn import_dev_treasury(dir: &Path) {
+    use blake2::digest::consts::U32;
+    use blake2::{Blake2b, Digest};
+    // `Signer::dev`'s derivation, which the dev deployment's treasury uses.
+    let secret: [u8; 32] = Blake2b::<U32>::digest("lode/dev/treasury").into();
+    let secret = lode_keeper::keys::SecretInput::Hex(hex::encode(secret).into());
+    Keystore::import(&dir.join("keys"), "treasury", &secret, &Password::new(PASSWORD)).unwrap();
+}

@@ -175,12 +175,13 @@ impl SettleDuty {
         for r in &found.receipts {
             self.live.remove(&r.batch_id);
         }
-        if !found.receipts.is_empty() {
-            // Payees of a batch that closes may be owed again already (funds
-            // that arrived while it was open left them out): plan again.
+        let recorded = self.store.apply_settled(at, &found, &self.cursor_name, &Cursor { confirmed: at, finalized: None }).await?;
+        if !recorded.is_empty() {
+            // Payees of a batch of this ledger that closes may be owed again
+            // already (funds that arrived while it was open left them out):
+            // plan again. Other ledgers' batches never held them out.
             self.dirty = true;
         }
-        let recorded = self.store.apply_settled(at, &found, &self.cursor_name, &Cursor { confirmed: at, finalized: None }).await?;
         // Only what this block newly recorded: a block applied again after a
         // crash logs and counts nothing twice.
         for r in recorded.iter().filter(|r| r.keeper == me) {
