@@ -120,10 +120,20 @@ impl Duty for AuditDuty {
             };
             self.write(&mut head, record).await.map_err(DutyError::transient)?;
         }
-        while let Ok(record) = self.queue.0.try_recv() {
-            self.write(&mut head, record).await.map_err(DutyError::transient)?;
-        }
+        self.drain(&mut head).await.map_err(DutyError::transient)?;
         Ok(())
+    }
+}
+
+impl AuditDuty {
+    /// Writes what the queue holds now; returns how many records.
+    async fn drain(&mut self, head: &mut Head) -> Result<usize, AuditError> {
+        let mut written = 0;
+        while let Ok(record) = self.queue.0.try_recv() {
+            self.write(head, record).await?;
+            written += 1;
+        }
+        Ok(written)
     }
 }
 
@@ -134,12 +144,7 @@ impl Duty for AuditDuty {
 pub async fn write_queued(store: &Store, keeper: crate::chain::AccountId, queue: AuditQueue) -> Result<usize, AuditError> {
     let mut duty = AuditDuty::new(store.clone(), keeper, queue);
     let mut head = store.audit_head(&duty.keeper).await?;
-    let mut written = 0;
-    while let Ok(record) = duty.queue.0.try_recv() {
-        duty.write(&mut head, record).await?;
-        written += 1;
-    }
-    Ok(written)
+    duty.drain(&mut head).await
 }
 
 /// The keeper's last anchor on chain.

@@ -21,6 +21,15 @@ pub struct Refusal {
 }
 
 impl Refusal {
+    /// A 503 `unavailable`: the keeper cannot answer now, because of `why`.
+    pub fn unavailable(why: impl fmt::Display) -> Self {
+        Refusal {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "unavailable",
+            message: format!("the keeper cannot answer now ({why}); retry later"),
+        }
+    }
+
     /// A 400 with `code`.
     pub fn bad(code: &'static str, message: impl Into<String>) -> Self {
         Refusal { status: StatusCode::BAD_REQUEST, code, message: message.into() }

@@ -104,9 +104,7 @@ impl PayoutApi {
             Err(e @ (PayoutError::OtherRows { .. } | PayoutError::OtherPayer { .. })) => {
                 return Err(Refusal { status: StatusCode::CONFLICT, code: "other_rows", message: e.to_string() })
             }
-            Err(e) => {
-                return Err(Refusal { status: StatusCode::SERVICE_UNAVAILABLE, code: "unavailable", message: format!("{e}; retry later") })
-            }
+            Err(e) => return Err(Refusal::unavailable(e)),
         }
         {
             let mut runs = self.runs();
@@ -172,14 +170,7 @@ async fn get_payout(State((api, _)): State<ApiState>, headers: HeaderMap, Path(i
     }
     let rows = match api.inner.store.payout_rows(&id).await {
         Ok(rows) => rows,
-        Err(e) => {
-            return Refusal {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                code: "unavailable",
-                message: format!("the store cannot be read now ({e}); retry later"),
-            }
-            .into_response()
-        }
+        Err(e) => return Refusal::unavailable(e).into_response(),
     };
     if rows.is_empty() {
         return Refusal { status: StatusCode::NOT_FOUND, code: "unknown_id", message: format!("no payout {id:?} in this keeper's store") }

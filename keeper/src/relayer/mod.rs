@@ -140,7 +140,7 @@ impl Relay {
             })
             .await
             .copied()
-            .map_err(|e| unavailable(&e))
+            .map_err(|e| Refusal::unavailable(&e))
     }
 
     /// The status of request `id`.
@@ -176,7 +176,7 @@ impl Relay {
     }
 
     async fn check(&self, ctx: &Context, item: &Relayable) -> Result<AccountId, Refusal> {
-        let head = ctx.chain.head().await.map_err(|e| unavailable(&e))?;
+        let head = ctx.chain.head().await.map_err(|e| Refusal::unavailable(&e))?;
         if item.deadline() < head.timestamp_ms {
             return Err(Refusal::bad(
                 "expired",
@@ -207,7 +207,7 @@ impl Relay {
             Relayable::Vote { .. } => ctx.contracts.splitter.0.read("vote_nonce", signer.0).await,
             Relayable::Ballot(_) => ctx.contracts.governor.0.read("ballot_nonce", signer.0).await,
         }
-        .map_err(|e| unavailable(&e))?;
+        .map_err(|e| Refusal::unavailable(&e))?;
         let expected = on_chain.saturating_add(queued_before);
         if item.nonce() != expected {
             return Err(Refusal::bad(
@@ -223,7 +223,7 @@ impl Relay {
         if queued_before == 0 {
             // The call itself, as the keeper would send it: any refusal now costs nothing.
             let (client, message, input_args) = call_of(ctx, std::slice::from_ref(item));
-            let (_, dry) = client.measure(ctx.signer.account_id(), message, input_args).await.map_err(|e| unavailable(&e))?;
+            let (_, dry) = client.measure(ctx.signer.account_id(), message, input_args).await.map_err(|e| Refusal::unavailable(&e))?;
             if let Some(why) = refusal_of(item, &dry.data) {
                 return Err(Refusal::bad("refused_by_contract", format!("the {} refuses it: {why}", item.contract())));
             }
@@ -428,14 +428,6 @@ fn refusal_of(item: &Relayable, output: &[u8]) -> Option<String> {
             Ok(Err(e)) => Some(format!("{e:?}")),
             Err(e) => Some(e.to_string()),
         },
-    }
-}
-
-fn unavailable(e: &dyn std::fmt::Display) -> Refusal {
-    Refusal {
-        status: StatusCode::SERVICE_UNAVAILABLE,
-        code: "unavailable",
-        message: format!("the keeper cannot check it now: {e}; retry later"),
     }
 }
 
